@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class TryOnConfig(AppConfig):
+    name = "django_tryon"
+    label = "django_tryon"
+    verbose_name = _("Try-on")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .schedules import register_schedules
+
+        post_migrate.connect(register_schedules, sender=self)

@@ -1,0 +1,171 @@
+"""Image validation and normalisation, by content, never by file name.
+
+Every image that enters the app passes ``validate_image``: a format allow-list, byte and
+pixel limits checked before decoding (decompression bombs), and a full decode at reduced
+scale to catch truncated files. Shopper photos are then re-encoded by ``normalize_photo``
+without metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+
+from .conf import tryon_settings
+
+# Leading bytes of the formats we accept or produce.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+)
+
+
+def sniff_image_format(head: bytes) -> str | None:
+    """The format its first bytes announce, or None when they announce no image we know."""
+    for signature, name in _SIGNATURES:
+        if head.startswith(signature):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+    size: int
+    digest: str
+
+    @property
+    def extension(self) -> str:
+        return {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(self.format, "bin")
+
+
+def digest_of(fileobj: IO[bytes]) -> str:
+    fileobj.seek(0)
+    hasher = hashlib.sha256()
+    for chunk in iter(lambda: fileobj.read(1 << 16), b""):
+        hasher.update(chunk)
+    fileobj.seek(0)
+    return hasher.hexdigest()
+
+
+def _size_of(fileobj: IO[bytes]) -> int:
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    return size
+
+
+def validate_image(fileobj: IO[bytes]) -> ImageInfo:
+    """Check an uploaded image by content; raise ``ValidationError`` naming the problem."""
+    size = _size_of(fileobj)
+    if size == 0:
+        raise ValidationError(_("The file is empty."), code="empty_file")
+    max_bytes = tryon_settings.MAX_UPLOAD_BYTES
+    if size > max_bytes:
+        raise ValidationError(
+            _("The file is too large (%(size)d MB); the limit is %(limit)d MB."),
+            code="file_too_large",
+            params={"size": -(-size // 2**20), "limit": max_bytes // 2**20},
+        )
+    head = fileobj.read(32)
+    fileobj.seek(0)
+    if sniff_image_format(head) is None:
+        raise ValidationError(
+            _("This file is not a picture. Please use a JPEG, PNG or WebP photo."),
+            code="not_an_image",
+        )
+    try:
+        with Image.open(fileobj) as image:
+            fmt = image.format or ""
+            if fmt not in tryon_settings.ALLOWED_FORMATS:
+                raise ValidationError(
+                    _("%(format)s pictures are not accepted. Please use a JPEG, PNG or WebP photo."),
+                    code="unsupported_format", params={"format": fmt},
+                )
+            width, height = image.size
+            if width * height > tryon_settings.MAX_IMAGE_PIXELS:
+                raise ValidationError(
+                    _("The picture is too big (%(mp)d megapixels); the limit is %(limit)d."),
+                    code="too_many_pixels",
+                    params={"mp": width * height // 10**6, "limit": tryon_settings.MAX_IMAGE_PIXELS // 10**6},
+                )
+            # Decoding at reduced scale is cheap and still reads every byte: truncation shows.
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise ValidationError(_("The picture is too big to process."), code="too_many_pixels") from None
+    except UnidentifiedImageError:
+        raise ValidationError(_("This file is not a picture we can read."), code="not_an_image") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            _("The picture is damaged or incomplete. Please upload it again."), code="truncated_image"
+        ) from None
+    finally:
+        fileobj.seek(0)
+    return ImageInfo(format=fmt, width=width, height=height, size=size, digest=digest_of(fileobj))
+
+
+def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
+    """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
+    with Image.open(fileobj) as image:
+        image.seek(0)  # first frame of an animation
+        image = ImageOps.exif_transpose(image)
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGBA").convert("RGB") if "A" in image.mode or image.mode == "P" else image.convert("RGB")
+        edge = tryon_settings.PHOTO_MAX_EDGE
+        if max(image.size) > edge:
+            image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    data = out.getvalue()
+    width, height = image.size
+    info = ImageInfo(
+        format="JPEG", width=width, height=height, size=len(data),
+        digest=hashlib.sha256(data).hexdigest(),
+    )
+    return data, info
+
+
+def check_photo_quality(fileobj: IO[bytes]) -> None:
+    """Cheap statistics that catch unusable shopper photos before a credit is spent."""
+    fileobj.seek(0)
+    with Image.open(fileobj) as image:
+        width, height = image.size
+        if min(width, height) < tryon_settings.PHOTO_MIN_SHORT_EDGE:
+            raise ValidationError(
+                _("This photo is too small (%(w)d×%(h)d). Please use a photo at least %(min)d pixels on each side."),
+                code="photo_too_small",
+                params={"w": width, "h": height, "min": tryon_settings.PHOTO_MIN_SHORT_EDGE},
+            )
+        gray = ImageOps.exif_transpose(image).convert("L")
+        gray.thumbnail((512, 512))
+    fileobj.seek(0)
+    stats = ImageStat.Stat(gray)
+    if stats.stddev[0] < tryon_settings.PHOTO_MIN_CONTRAST:
+        raise ValidationError(
+            _("This photo looks almost blank. Please take a photo of yourself against a plain background."),
+            code="photo_uniform",
+        )
+    if stats.mean[0] < tryon_settings.PHOTO_MIN_BRIGHTNESS:
+        raise ValidationError(
+            _("This photo is too dark. Please take it somewhere brighter."), code="photo_too_dark"
+        )
+    edges = ImageStat.Stat(gray.filter(ImageFilter.FIND_EDGES))
+    if edges.stddev[0] < tryon_settings.PHOTO_MIN_SHARPNESS:
+        raise ValidationError(
+            _("This photo is blurred. Please hold still and take it again."), code="photo_blurred"
+        )

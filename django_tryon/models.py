@@ -1,0 +1,330 @@
+"""Garments, model photos and try-on jobs.
+
+The ``TryOnJob`` row is the truth about a job; queue messages only wake the pipeline up.
+Its ``status`` is the public, normalised vocabulary; the pipeline derives the step to take
+from the other columns (see ``django_tryon.pipeline``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .storage import get_storage, upload_to
+
+
+class Category(models.TextChoices):
+    UPPER_BODY = "upper_body", _("Upper body")
+    LOWER_BODY = "lower_body", _("Lower body")
+    FULL_BODY = "full_body", _("Full body")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
+TERMINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
+
+
+class Source(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    SHOPPER = "shopper", _("Shopper")
+    API = "api", _("API")
+    COMMAND = "command", _("Command")
+
+
+def new_token() -> str:
+    """128 random bits, URL-safe: the public handle of a job."""
+    return secrets.token_urlsafe(16)
+
+
+class GarmentQuerySet(models.QuerySet["Garment"]):
+    def for_product(self, product: models.Model) -> GarmentQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(product), object_id=str(product.pk)
+        )
+
+    def active(self) -> GarmentQuerySet:
+        return self.filter(is_active=True)
+
+
+class Garment(models.Model):
+    """A piece of clothing of one of the shop's products (any model, no change to it)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("product type"))
+    object_id = models.CharField(_("product id"), max_length=64)
+    product = GenericForeignKey("content_type", "object_id")
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    image = models.ImageField(
+        _("image"), storage=get_storage, upload_to=upload_to("garments"), blank=True,
+        width_field="image_width", height_field="image_height",
+        help_text=_("A flat or mannequin photo of the garment on a plain background."),
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_digest = models.CharField(max_length=64, blank=True, editable=False)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description = models.CharField(
+        _("description"), max_length=300, blank=True,
+        help_text=_("Optional, in English: helps some providers (e.g. 'red silk blouse')."),
+    )
+    prompt = models.TextField(
+        _("prompt"), blank=True,
+        help_text=_("For prompt-based providers: the garment described in English, used when there is no image."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GarmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("garment")
+        verbose_name_plural = _("garments")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="tryon_garment_product")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_category_display()} #{self.pk}"
+
+    def clean(self) -> None:
+        if not self.image and not self.prompt:
+            raise ValidationError(_("A garment needs an image or a prompt."))
+
+
+class ModelPhotoQuerySet(models.QuerySet["ModelPhoto"]):
+    def suiting(self, category: str) -> ModelPhotoQuerySet:
+        return self.filter(is_active=True, categories__contains=category)
+
+
+class ModelPhoto(models.Model):
+    """A merchant's photo of a person wearing the shop's garments in generated pictures."""
+
+    name = models.CharField(_("name"), max_length=200)
+    image = models.ImageField(
+        _("image"), storage=get_storage, upload_to=upload_to("models"),
+        width_field="image_width", height_field="image_height",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # Comma-separated Category values; the names are never substrings of each other.
+    categories = models.CharField(
+        _("suits categories"), max_length=100,
+        default=",".join(Category.values),
+        help_text=_("The garment categories this photo suits (e.g. a half-body shot: upper body only)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ModelPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("model photo")
+        verbose_name_plural = _("model photos")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c for c in self.categories.split(",") if c]
+
+    def suits(self, category: str) -> bool:
+        return category in self.category_list
+
+
+class TryOnBatch(models.Model):
+    """Jobs a merchant started together, followed on one progress page."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    provider = models.CharField(_("provider"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("try-on batch")
+        verbose_name_plural = _("try-on batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Batch #{self.pk}"
+
+
+class TryOnJobQuerySet(models.QuerySet["TryOnJob"]):
+    def active(self) -> TryOnJobQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def due(self, now: Any = None) -> TryOnJobQuerySet:
+        """Active jobs whose next step is due and that no worker holds."""
+        now = now or timezone.now()
+        return self.active().filter(next_check_at__lte=now).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        )
+
+    def featured_for(self, product: models.Model) -> TryOnJobQuerySet:
+        return self.filter(
+            status=Status.SUCCEEDED,
+            is_featured=True,
+            garment__content_type=ContentType.objects.get_for_model(product),
+            garment__object_id=str(product.pk),
+            garment__is_active=True,
+        ).order_by("featured_order", "-finished_at")
+
+
+class TryOnJob(models.Model):
+    """One try-on: a person wearing a garment, generated by one provider alias."""
+
+    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+
+    # What is tried on.
+    garment = models.ForeignKey(
+        Garment, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs",
+        verbose_name=_("garment"),
+    )
+    prompt = models.TextField(_("prompt"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    model_photo = models.ForeignKey(
+        ModelPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs",
+        verbose_name=_("model photo"),
+    )
+    # A shopper's own photo (re-encoded, metadata stripped), when there is no model photo.
+    person_image = models.ImageField(
+        _("shopper photo"), storage=get_storage, upload_to=upload_to("people"), blank=True,
+    )
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
+
+    # Where it runs.
+    provider = models.CharField(_("provider"), max_length=64)
+    provider_job_id = models.CharField(_("provider job id"), max_length=200, blank=True)
+    provider_data = models.JSONField(default=dict, blank=True, editable=False)
+    provider_history = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text=_("Aliases this job left through failover, with the reason."),
+    )
+
+    # How it went.
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
+    provider_error_code = models.CharField(_("provider error code"), max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("submissions"), default=0)
+    transient_errors = models.PositiveSmallIntegerField(default=0)
+    estimated_credits = models.PositiveIntegerField(default=0)
+    credits_charged = models.PositiveIntegerField(_("credits"), default=0)
+
+    result = models.ImageField(_("result"), storage=get_storage, upload_to=upload_to("results"), blank=True)
+    mask = models.ImageField(storage=get_storage, upload_to=upload_to("masks"), blank=True)
+
+    # Who and why.
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.API)
+    batch = models.ForeignKey(TryOnBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries",
+    )
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reuses",
+    )
+    # Shopper ownership: hash of the session's owner secret; never the secret itself.
+    owner = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    consent_version = models.CharField(max_length=32, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("delete after"), null=True, blank=True, db_index=True)
+
+    is_featured = models.BooleanField(_("featured"), default=False)
+    featured_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    # Pipeline bookkeeping: when to look at the job next, and who holds it now.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=32, blank=True, editable=False)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    result_ready_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TryOnJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("try-on job")
+        verbose_name_plural = _("try-on jobs")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_check_at"], name="tryon_job_due"),
+            models.Index(fields=["provider", "status", "created_at"], name="tryon_job_alias_queue"),
+            models.Index(fields=["fingerprint", "status"], name="tryon_job_reuse"),
+            models.Index(fields=["created_at"], name="tryon_job_created"),
+            models.Index(fields=["garment", "is_featured", "status"], name="tryon_job_gallery"),
+            models.Index(fields=["batch", "status"], name="tryon_job_batch"),
+        ]
+        permissions = [
+            ("generate_tryonjob", _("Can generate try-ons")),
+            ("view_shopper_photos", _("Can see shoppers' photos")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Try-on #{self.pk} ({self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def person_file(self):  # type: ignore[no-untyped-def]
+        """The person image: the model photo's file, or the shopper's upload."""
+        if self.model_photo_id and self.model_photo and self.model_photo.image:
+            return self.model_photo.image
+        return self.person_image
+
+
+class ProviderState(models.Model):
+    """Per-alias state shared by every worker: the pause after an account error."""
+
+    alias = models.CharField(max_length=64, primary_key=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_code = models.CharField(max_length=64, blank=True)
+    pause_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("provider state")
+        verbose_name_plural = _("provider states")
+
+    def __str__(self) -> str:
+        return self.alias
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class Lease(models.Model):
+    """A named lock held until a time, taken by conditional UPDATE (works on every database)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    owner = models.CharField(max_length=32, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,217 @@
+"""A requests-based base for providers that speak HTTP.
+
+It owns what every HTTP provider shares: one ``Session`` per instance, a timeout on every
+call, the mapping of HTTP failures onto our error kinds (honouring ``Retry-After``), and a
+safe download of results: streamed to a spooled temporary file with a byte cap, checked to
+be an image, following redirects only to public addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.utils import timezone
+
+from ..conf import tryon_settings
+from ..imaging import sniff_image_format
+from .base import (
+    AccountError,
+    BaseProvider,
+    PermanentError,
+    ProviderError,
+    TransientError,
+)
+
+MAX_REDIRECTS = 3
+CHUNK = 64 * 1024
+# Downloads spill from memory to disk past this size: a 20 MB result needs ~1 MB of RAM.
+SPOOL_BYTES = 1024 * 1024
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - timezone.now()).total_seconds())
+
+
+def is_public_host(host: str) -> bool:
+    """True when every address the host resolves to is public (not loopback, private...)."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        return False
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return False
+    return bool(infos)
+
+
+class HttpProvider(BaseProvider):
+    """Base for providers reached over HTTP(S) with an API key."""
+
+    default_base_url: str = ""
+
+    def __init__(self, alias: str, **options: Any) -> None:
+        super().__init__(alias, **options)
+        self._session: requests.Session | None = None
+
+    @property
+    def base_url(self) -> str:
+        return str(self.option("BASE_URL", self.default_base_url)).rstrip("/")
+
+    @property
+    def allow_private_urls(self) -> bool:
+        return bool(self.option("ALLOW_PRIVATE_URLS", False))
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = "django-tryon"
+            self._session = session
+        return self._session
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.option('API_KEY', '')}"}
+
+    # Calling the API -------------------------------------------------------------------
+
+    def call(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+        """One HTTP call; connection failures become ``TransientError``. Never raises on status."""
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        headers = {**(self.auth_headers() if auth else {}), **kwargs.pop("headers", {})}
+        try:
+            return self.session.request(
+                method, url, headers=headers, timeout=kwargs.pop("timeout", self.timeout),
+                allow_redirects=False, **kwargs,
+            )
+        except requests.Timeout:
+            raise TransientError("timeout") from None
+        except requests.RequestException:
+            # The exception text may carry the URL and headers: keep it out of messages.
+            raise TransientError("connection_error") from None
+
+    def json_or_error(self, response: requests.Response) -> Any:
+        """The JSON body of a successful answer, or the error that the status means."""
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        return self.parse_json(response)
+
+    @staticmethod
+    def parse_json(response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise TransientError("bad_response", provider_code=f"http_{response.status_code}") from None
+
+    def error_for(self, response: requests.Response) -> ProviderError:
+        """Map an HTTP error status onto our kinds. Providers refine with the body."""
+        status = response.status_code
+        code = f"http_{status}"
+        message = self.error_message(response)
+        if status == 429:
+            return TransientError(
+                "rate_limited", provider_code=code,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 500 or status in (408, 425):
+            return TransientError(
+                "provider_unavailable", provider_code=code,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status in (401, 403):
+            return AccountError("auth_failed", provider_code=code)
+        if status == 402:
+            return AccountError("insufficient_credits", provider_code=code)
+        return PermanentError("invalid_input", message or None, provider_code=code)
+
+    @staticmethod
+    def error_message(response: requests.Response) -> str:
+        """A provider's own error text from a JSON body, if any (never our request)."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        if isinstance(body, dict):
+            for key in ("message", "msg", "error", "detail"):
+                value = body.get(key)
+                if isinstance(value, str):
+                    return value[:500]
+                if isinstance(value, dict) and isinstance(value.get("message"), str):
+                    return value["message"][:500]
+        return ""
+
+    # Downloading results ---------------------------------------------------------------
+
+    def check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PermanentError("url_not_allowed", provider_code=parts.scheme or "no_scheme")
+        if not self.allow_private_urls and not is_public_host(parts.hostname):
+            raise PermanentError("url_not_allowed", provider_code="private_address")
+
+    @contextmanager
+    def download(self, url: str, *, max_bytes: int | None = None) -> Iterator[IO[bytes]]:
+        """Stream ``url`` into a spooled temporary file, checked and capped.
+
+        Redirects are followed by hand so that each hop is checked against private
+        addresses. Yields the file rewound to its start; it is deleted on exit.
+        """
+        max_bytes = max_bytes or tryon_settings.MAX_RESULT_BYTES
+        for _hop in range(MAX_REDIRECTS + 1):
+            self.check_url(url)
+            response = self.call("GET", url, auth=False, stream=True)
+            if response.is_redirect:
+                url = urljoin(url, response.headers.get("Location", ""))
+                response.close()
+                continue
+            break
+        else:
+            raise TransientError("download_failed", provider_code="too_many_redirects")
+        with response, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            if response.status_code >= 400:
+                raise DownloadError(response.status_code)
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise PermanentError("result_too_large", provider_code="content_length")
+            size = 0
+            try:
+                for chunk in response.iter_content(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PermanentError("result_too_large", provider_code="streamed")
+                    spool.write(chunk)
+            except requests.RequestException:
+                raise TransientError("download_failed", provider_code="interrupted") from None
+            spool.seek(0)
+            if sniff_image_format(spool.read(32)) is None:
+                raise PermanentError("result_not_image")
+            spool.seek(0)
+            yield spool
+
+
+class DownloadError(TransientError):
+    """The result URL answered with an HTTP error (403/404 often means it expired)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__("download_failed", provider_code=f"http_{status}")
+        self.status = status
