@@ -1,0 +1,1 @@
+"""The shopper JSON API: create a try-on, follow it, fetch and delete its result."""

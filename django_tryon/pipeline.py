@@ -1,0 +1,609 @@
+"""The job state machine: claim a job, advance it one step, poll in batches, sweep.
+
+The ``TryOnJob`` row carries all state; a queue message only says "look at job N".
+Any step may run twice, late, or never, so each one:
+
+- starts with a *claim*: a conditional UPDATE that takes a time-limited lease on the row,
+  so two workers never work on one job;
+- ends with writes that are conditional on still holding that lease, so a worker that
+  lost its lease (it was too slow, or the job was canceled) changes nothing;
+- leaves ``next_check_at`` set, so the ticker finds the job again if a message is lost.
+
+Which step comes next is derived from the row:
+
+==========  ===================  =================  ===========================
+status      provider_job_id      result_ready_at    next step
+==========  ===================  =================  ===========================
+pending     (empty)              -                  wait for a slot, then submit
+running     empty                -                  submit (again, after a crash)
+running     set                  empty              poll
+running     set                  set                fetch the result into storage
+==========  ===================  =================  ===========================
+
+The *ticker* is one self-rescheduling task, held by a lease so only one runs at a time on
+all hosts: it polls due running jobs in batches (waiting never holds a worker per job) and
+hands every other due job to the workers. A periodic sweep restarts it and enforces the
+deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from . import signals
+from .conf import tryon_settings
+from .models import ACTIVE_STATUSES, Lease, ProviderState, Status, TryOnJob
+from .providers import UnknownProvider, get_provider
+from .providers.base import (
+    AccountError,
+    BaseProvider,
+    ErrorKind,
+    ImageInput,
+    JobState,
+    PermanentError,
+    ProviderError,
+    ProviderJob,
+    TransientError,
+    TryOnRequest,
+)
+from .storage import current_storage, delete_quietly, save_stream
+
+logger = logging.getLogger("django_tryon.pipeline")
+
+TICK_LEASE = "ticker"
+# Shortest pause between two ticker passes, so a busy queue does not spin on the database.
+MIN_NAP = 0.05
+
+
+# Enqueueing ---------------------------------------------------------------------------
+
+
+def enqueue(func: str, *args: Any) -> None:
+    """Send a wake-up message once the surrounding transaction (if any) has committed."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(func, *args))
+
+
+def enqueue_advance(job_id: int) -> None:
+    enqueue("django_tryon.tasks.advance_job", job_id)
+
+
+def ensure_ticker() -> None:
+    """Start the ticker unless one holds its lease."""
+    if not _lease_held(TICK_LEASE):
+        enqueue("django_tryon.tasks.tick")
+
+
+# Leases -------------------------------------------------------------------------------
+
+
+def _lease_held(name: str) -> bool:
+    return Lease.objects.filter(name=name, until__gt=timezone.now()).exists()
+
+
+def acquire_lease(name: str, seconds: float) -> str | None:
+    """Take the named lease for ``seconds``; return its owner token, or None if it's held."""
+    owner = secrets.token_hex(8)
+    now = timezone.now()
+    Lease.objects.get_or_create(name=name)
+    taken = Lease.objects.filter(Q(until__isnull=True) | Q(until__lte=now), name=name).update(
+        owner=owner, until=now + timedelta(seconds=seconds)
+    )
+    return owner if taken else None
+
+
+def release_lease(name: str, owner: str) -> None:
+    Lease.objects.filter(name=name, owner=owner).update(until=None, owner="")
+
+
+def claim(job_id: int) -> TryOnJob | None:
+    """Lease one active job for this worker, or None when it's terminal or held elsewhere."""
+    now = timezone.now()
+    owner = secrets.token_hex(8)
+    taken = (
+        TryOnJob.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS))
+    )
+    if not taken:
+        return None
+    return TryOnJob.objects.select_related("garment", "model_photo").get(pk=job_id)
+
+
+def _write(job: TryOnJob, *, release: bool = True, **fields: Any) -> bool:
+    """Save ``fields`` if this worker still holds the job's lease; mirror them on ``job``."""
+    if release:
+        fields.update(lease_owner="", lease_until=None)
+    fields["updated_at"] = timezone.now()
+    written = TryOnJob.objects.filter(pk=job.pk, lease_owner=job.lease_owner).update(**fields)
+    if written:
+        for name, value in fields.items():
+            setattr(job, name, value)
+    else:
+        logger.warning("Job %s: lease lost, step result dropped", job.pk)
+    return bool(written)
+
+
+# Advancing one job ---------------------------------------------------------------------
+
+
+def advance(job_id: int) -> None:
+    """Take job ``job_id`` one step further, if it's active and nobody else holds it."""
+    job = claim(job_id)
+    if job is None:
+        return
+    try:
+        _advance_claimed(job)
+    except UnknownProvider:
+        _finish(job, Status.FAILED, PermanentError(
+            "provider_error", f"The provider alias {job.provider!r} is not configured any more."))
+    except Exception:
+        # Leave the lease to expire so the job is retried later, and keep the worker alive.
+        logger.exception("Job %s: unexpected error while advancing", job.pk)
+        _write(job, next_check_at=timezone.now() + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+
+
+def _advance_claimed(job: TryOnJob) -> None:
+    provider = get_provider(job.provider)
+    if job.deadline_at and timezone.now() >= job.deadline_at:
+        _finish_failed(job, PermanentError("deadline_exceeded"), provider=provider)
+    elif job.status == Status.PENDING:
+        if _take_slot(job, provider):
+            _submit(job, provider)
+    elif not job.provider_job_id:
+        # A worker died while submitting (the row says so): the provider may or may not
+        # have created a job; submitting again is the one place a double charge can happen.
+        if _write(job, release=False, attempts=job.attempts + 1):
+            _submit(job, provider)
+    elif job.result_ready_at is None:
+        if _poll(job, provider) == JobState.SUCCEEDED:
+            _fetch(job, provider)
+    else:
+        _fetch(job, provider)
+
+
+def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
+    """Move a pending job to running if its alias is open and has a free slot, in order."""
+    now = timezone.now()
+    state = ProviderState.objects.filter(alias=job.provider, paused_at__isnull=False).first()
+    if state is not None:
+        if _fallback_alias(job, provider):
+            _fail_over(job, provider, AccountError(state.pause_code or "auth_failed", state.pause_reason))
+        else:
+            _write(job, next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+        return False
+    cap = provider.option("MAX_CONCURRENT")
+    with transaction.atomic():
+        if cap:
+            # Serialise slot-taking per alias; SQLite serialises writers anyway.
+            ProviderState.objects.get_or_create(alias=job.provider)
+            list(ProviderState.objects.select_for_update().filter(alias=job.provider))
+            queue = TryOnJob.objects.filter(provider=job.provider).aggregate(
+                running=Count("pk", filter=Q(status=Status.RUNNING)),
+                ahead=Count(
+                    "pk",
+                    filter=Q(status=Status.PENDING)
+                    & (Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk)),
+                ),
+            )
+            if queue["running"] + queue["ahead"] >= int(cap):
+                _write(job, next_check_at=now + timedelta(seconds=tryon_settings.POLL_INTERVAL))
+                return False
+        # From here a worker death leaves "running, no provider job id": resubmitted after the lease.
+        return _write(
+            job, release=False, status=Status.RUNNING, attempts=job.attempts + 1,
+            next_check_at=job.lease_until,
+        )
+
+
+def _submit(job: TryOnJob, provider: BaseProvider) -> None:
+    request = build_request(job)
+    try:
+        pjob = provider.submit(request)
+    except ProviderError as error:
+        _on_error(job, provider, error, submitting=True)
+        return
+    # Record the provider's id first and on its own: this closes the double-submit window.
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "provider_job_id": pjob.id, "provider_data": pjob.data, "submitted_at": now,
+        "credits_charged": job.credits_charged + (pjob.credits or 0),
+        "next_check_at": now + timedelta(seconds=tryon_settings.POLL_INTERVAL),
+    }
+    if not _write(job, release=not pjob.is_terminal, **fields):
+        return
+    signals.job_submitted.send(sender=TryOnJob, job=job)
+    if not pjob.is_terminal:
+        ensure_ticker()
+    elif _apply_state(job, provider, pjob) == JobState.SUCCEEDED:
+        _fetch(job, provider)  # a synchronous provider answered with the result already
+
+
+def _poll(job: TryOnJob, provider: BaseProvider, *, release: bool = False) -> JobState | None:
+    try:
+        pjob = provider.poll(_provider_job(job))
+    except ProviderError as error:
+        _on_error(job, provider, error)
+        return None
+    return _apply_state(job, provider, pjob, release=release)
+
+
+def _apply_state(
+    job: TryOnJob, provider: BaseProvider, pjob: ProviderJob, *, release: bool = False
+) -> JobState:
+    """Record what the provider says of a job; returns the state it's in."""
+    now = timezone.now()
+    data = {**job.provider_data, **pjob.data}
+    if pjob.result_url:
+        data["result_url"] = pjob.result_url
+    credits = job.credits_charged if pjob.credits is None else _credits_after(job, pjob.credits)
+    if pjob.state == JobState.SUCCEEDED:
+        _write(job, release=release, provider_data=data, credits_charged=credits, result_ready_at=now,
+               transient_errors=0, next_check_at=now)
+    elif pjob.state == JobState.FAILED:
+        _finish_failed(job, pjob.error or PermanentError("provider_error"), provider=provider,
+                       credits_charged=credits, provider_data=data)
+    elif pjob.state == JobState.CANCELED:
+        _finish(job, Status.CANCELED, PermanentError("canceled"), credits_charged=credits)
+        signals.job_canceled.send(sender=TryOnJob, job=job)
+    else:
+        _write(job, release=release, provider_data=data, transient_errors=0,
+               next_check_at=now + timedelta(seconds=tryon_settings.POLL_INTERVAL))
+    return pjob.state
+
+
+def _credits_after(job: TryOnJob, provider_credits: int) -> int:
+    """Credits after the provider restates a job's charge (e.g. 0 when it refunds)."""
+    previous = int(job.provider_data.get("credits", 0) or 0)
+    return max(0, job.credits_charged - previous + provider_credits)
+
+
+def _fetch(job: TryOnJob, provider: BaseProvider) -> None:
+    """Stream the finished image into storage and mark the job succeeded."""
+    pjob = _provider_job(job)
+    try:
+        with provider.open_result(pjob, build_request(job)) as stream:
+            name = save_stream("results", _extension_of(stream), stream)
+    except ProviderError as error:
+        _on_error(job, provider, error)
+        return
+    except OSError as exc:  # the storage failed: try again later, nothing half-written is kept
+        logger.warning("Job %s: storage error %s", job.pk, type(exc).__name__)
+        _on_error(job, provider, TransientError("storage_error"))
+        return
+    if not _finish(job, Status.SUCCEEDED, None, result=name):
+        delete_quietly(name)  # another worker or a cancel won: leave no orphan
+        return
+    signals.job_succeeded.send(sender=TryOnJob, job=job)
+    if provider.option("DELETE_AFTER_DOWNLOAD"):
+        try:
+            provider.discard(pjob)
+        except ProviderError as error:
+            logger.info("Job %s: could not delete the provider's copy: %s", job.pk, error.code)
+
+
+def _extension_of(stream: Any) -> str:
+    from .imaging import sniff_image_format
+
+    head = stream.read(32)
+    stream.seek(0)
+    return {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(sniff_image_format(head) or "", "jpg")
+
+
+# Errors, failover, terminal states ----------------------------------------------------------
+
+
+def backoff(errors: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with full jitter, never shorter than ``Retry-After``."""
+    cap = tryon_settings.BACKOFF_MAX
+    delay = random.uniform(0, min(cap, tryon_settings.BACKOFF_BASE * 2 ** max(0, errors - 1)))
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, cap))
+    return max(delay, 0.5)
+
+
+def _on_error(job: TryOnJob, provider: BaseProvider, error: ProviderError, *, submitting: bool = False) -> None:
+    now = timezone.now()
+    logger.info("Job %s at %s: %s error %s", job.pk, job.provider, error.kind, error.code)
+    if error.kind == ErrorKind.PERMANENT:
+        _finish_failed(job, error, provider=provider)
+        return
+    back_to_queue = {"status": Status.PENDING, "provider_job_id": ""} if submitting else {}
+    if error.kind == ErrorKind.ACCOUNT:
+        pause_alias(job.provider, error)
+        if _fallback_alias(job, provider):
+            _fail_over(job, provider, error)
+        else:  # the queue waits for an admin to resume the alias
+            _write(job, **back_to_queue, error_code=error.code, error_message=error.message,
+                   next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+        return
+    errors = job.transient_errors + 1
+    if errors >= tryon_settings.MAX_TRANSIENT_ERRORS:
+        if _fallback_alias(job, provider):
+            _fail_over(job, provider, error)
+        else:
+            _finish_failed(job, error, provider=provider)
+        return
+    delay = backoff(errors, error.retry_after)
+    _write(job, **back_to_queue, transient_errors=errors, error_code=error.code,
+           error_message=error.message, provider_error_code=error.provider_code,
+           next_check_at=now + timedelta(seconds=delay))
+
+
+def _fallback_alias(job: TryOnJob, provider: BaseProvider) -> str | None:
+    fallback = provider.option("FALLBACK")
+    visited = {entry.get("alias") for entry in job.provider_history} | {job.provider}
+    if fallback and fallback not in visited and fallback in tryon_settings.PROVIDERS:
+        return str(fallback)
+    return None
+
+
+def _fail_over(job: TryOnJob, provider: BaseProvider, error: ProviderError) -> None:
+    target = _fallback_alias(job, provider)
+    assert target is not None
+    history = [*job.provider_history, {
+        "alias": job.provider, "provider_job_id": job.provider_job_id, "code": error.code,
+        "at": timezone.now().isoformat(),
+    }]
+    origin = job.provider
+    if _write(job, provider=target, provider_job_id="", provider_data={}, provider_history=history,
+              status=Status.PENDING, transient_errors=0, result_ready_at=None,
+              next_check_at=timezone.now()):
+        signals.job_failed_over.send(sender=TryOnJob, job=job, from_alias=origin, to_alias=target,
+                                     error_code=error.code)
+        enqueue_advance(job.pk)
+
+
+def _finish(job: TryOnJob, status: str, error: ProviderError | None, **fields: Any) -> bool:
+    if error is not None:
+        fields.update(error_code=error.code, error_message=error.message,
+                      provider_error_code=error.provider_code)
+    else:
+        fields.update(error_code="", error_message="", provider_error_code="")
+    return _write(job, status=status, finished_at=timezone.now(), next_check_at=None, **fields)
+
+
+def _finish_failed(job: TryOnJob, error: ProviderError, *, provider: BaseProvider, **fields: Any) -> None:
+    if job.provider_job_id and error.code == "deadline_exceeded" and provider.supports_cancel:
+        try:
+            provider.cancel(_provider_job(job))
+        except ProviderError:
+            pass
+    if _finish(job, Status.FAILED, error, **fields):
+        signals.job_failed.send(sender=TryOnJob, job=job, error_code=error.code, message=error.message)
+
+
+def pause_alias(alias: str, error: ProviderError) -> None:
+    """Stop sending jobs to ``alias`` until an admin resumes it; tell them once."""
+    paused = ProviderState.objects.filter(alias=alias, paused_at__isnull=True).update(
+        paused_at=timezone.now(), pause_code=error.code, pause_reason=str(error.message)
+    )
+    if not paused:
+        _, created = ProviderState.objects.get_or_create(
+            alias=alias,
+            defaults={"paused_at": timezone.now(), "pause_code": error.code, "pause_reason": str(error.message)},
+        )
+        paused = int(created)
+    if paused:
+        logger.error("Provider alias %s paused: %s", alias, error.code)
+        signals.provider_paused.send(sender=alias, alias=alias, code=error.code, reason=str(error.message))
+
+
+def resume_alias(alias: str) -> int:
+    """Let ``alias`` take jobs again; its waiting jobs are dispatched. Returns how many wait."""
+    ProviderState.objects.filter(alias=alias).update(paused_at=None, pause_code="", pause_reason="")
+    waiting = TryOnJob.objects.filter(provider=alias, status__in=ACTIVE_STATUSES).update(
+        next_check_at=timezone.now()
+    )
+    signals.provider_resumed.send(sender=alias, alias=alias)
+    ensure_ticker()
+    return waiting
+
+
+def cancel(job: TryOnJob) -> bool:
+    """Cancel an active job (at the provider too where it can). False if it already ended."""
+    pjob = _provider_job(job) if job.provider_job_id else None
+    canceled = TryOnJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
+        status=Status.CANCELED, finished_at=timezone.now(), next_check_at=None, lease_owner="",
+        lease_until=None, error_code="canceled", updated_at=timezone.now(),
+    )
+    if not canceled:
+        return False
+    job.refresh_from_db()
+    provider = get_provider(job.provider)
+    if pjob is not None and provider.supports_cancel:
+        try:
+            provider.cancel(pjob)
+        except ProviderError as error:
+            logger.info("Job %s: provider cancel failed: %s", job.pk, error.code)
+    signals.job_canceled.send(sender=TryOnJob, job=job)
+    return True
+
+
+# Building the provider's view of a job --------------------------------------------------
+
+
+def _provider_job(job: TryOnJob) -> ProviderJob:
+    return ProviderJob(
+        id=job.provider_job_id, state=JobState.RUNNING, data=dict(job.provider_data),
+        result_url=job.provider_data.get("result_url", ""),
+    )
+
+
+def _image_input(field_file: Any) -> ImageInput:
+    from .imaging import sniff_image_format
+
+    with field_file.open("rb") as handle:
+        content = handle.read()
+    url = ""
+    try:
+        url = current_storage().url(field_file.name)
+    except NotImplementedError:
+        pass
+    return ImageInput(
+        content=content, format=sniff_image_format(content[:32]) or "JPEG",
+        url=url if url.startswith("https://") else "",
+    )
+
+
+def build_request(job: TryOnJob) -> TryOnRequest:
+    garment = job.garment
+    return TryOnRequest(
+        person=_image_input(job.person_file),
+        garment=_image_input(garment.image) if garment is not None and garment.image else None,
+        category=job.category,
+        description=garment.description if garment is not None else "",
+        prompt=job.prompt or (garment.prompt if garment is not None else ""),
+        options=dict(job.options),
+        name=f"django-tryon job {job.pk}",
+        attempt=max(1, job.attempts),
+    )
+
+
+# The ticker and the sweep --------------------------------------------------------------------
+
+
+def tick(budget: float | None = None) -> None:
+    """Poll due running jobs and dispatch other due jobs, for up to ``budget`` seconds.
+
+    One ticker at a time (lease). It re-enqueues itself while active jobs remain, so a
+    worker is only ever held by this one task, never by each job in flight.
+    """
+    budget = tryon_settings.TICK_SECONDS if budget is None else budget
+    owner = acquire_lease(TICK_LEASE, budget + tryon_settings.LEASE_SECONDS)
+    if owner is None:
+        return
+    try:
+        stop_at = time.monotonic() + budget
+        while True:
+            worked = tick_once()
+            if time.monotonic() >= stop_at:
+                break
+            nap = _seconds_to_next_due()
+            if nap is None or nap > budget:
+                break
+            if not worked:
+                left = max(0.0, stop_at - time.monotonic())
+                time.sleep(min(max(nap, MIN_NAP), left, tryon_settings.POLL_INTERVAL))
+    finally:
+        release_lease(TICK_LEASE, owner)
+    # Checked after releasing, so a job that just became due is seen here or by ensure_ticker().
+    # Jobs due later than one budget away (backoff, paused alias) are the sweep's to wake.
+    nap = _seconds_to_next_due()
+    if nap is not None and nap <= budget:
+        enqueue("django_tryon.tasks.tick")
+
+
+def _seconds_to_next_due() -> float | None:
+    earliest = TryOnJob.objects.active().aggregate(at=Min("next_check_at"))["at"]
+    if earliest is None:
+        return None
+    return max(0.0, (earliest - timezone.now()).total_seconds())
+
+
+def tick_once() -> int:
+    """One pass: poll due running jobs here, hand other due jobs to workers. Returns jobs touched."""
+    now = timezone.now()
+    due = list(
+        TryOnJob.objects.due(now).order_by("next_check_at", "pk")
+        .values_list("pk", "status", "provider", "provider_job_id", "result_ready_at")[
+            : tryon_settings.POLL_BATCH_SIZE
+        ]
+    )
+    to_poll = [pk for pk, status, _, pjid, ready in due if status == Status.RUNNING and pjid and ready is None]
+    to_dispatch = _dispatchable([(pk, status, alias) for pk, status, alias, pjid, ready in due if pk not in set(to_poll)])
+    if to_dispatch:
+        TryOnJob.objects.filter(pk__in=to_dispatch).update(
+            next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER)
+        )
+        for pk in to_dispatch:
+            enqueue_advance(pk)
+    for pk in to_poll:
+        job = claim(pk)
+        if job is None:
+            continue
+        try:
+            provider = get_provider(job.provider)
+            if _poll(job, provider, release=True) == JobState.SUCCEEDED:
+                enqueue_advance(job.pk)  # fetching is a worker's job, not the ticker's
+        except Exception:
+            logger.exception("Job %s: unexpected error while polling", pk)
+            _write(job, next_check_at=timezone.now() + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+    return len(to_poll) + len(to_dispatch)
+
+
+def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
+    """Due jobs worth a worker: not waiting on a paused alias or on a full concurrency cap."""
+    pending_aliases = {alias for _, status, alias in candidates if status == Status.PENDING}
+    if not pending_aliases:
+        return [pk for pk, _, _ in candidates]
+    paused = set(
+        ProviderState.objects.filter(alias__in=pending_aliases, paused_at__isnull=False)
+        .values_list("alias", flat=True)
+    )
+    free: dict[str, int] = {}
+    caps = {}
+    for alias in pending_aliases:
+        try:
+            cap = get_provider(alias).option("MAX_CONCURRENT")
+        except KeyError:
+            cap = None
+        if cap:
+            caps[alias] = int(cap)
+    if caps:
+        running = dict(
+            TryOnJob.objects.filter(provider__in=caps, status=Status.RUNNING)
+            .values("provider").annotate(n=Count("pk")).values_list("provider", "n")
+        )
+        free = {alias: cap - running.get(alias, 0) for alias, cap in caps.items()}
+    chosen = []
+    for pk, status, alias in candidates:
+        if status == Status.PENDING:
+            if alias in paused and not get_provider(alias).option("FALLBACK"):
+                continue
+            if alias in free:
+                if free[alias] <= 0:
+                    continue
+                free[alias] -= 1
+        chosen.append(pk)
+    return chosen
+
+
+def sweep() -> dict[str, int]:
+    """Fail jobs past their deadline and make sure the ticker runs while jobs are active."""
+    now = timezone.now()
+    expired = list(TryOnJob.objects.active().filter(deadline_at__lt=now).values_list("pk", flat=True))
+    for pk in expired:
+        job = claim(pk)
+        if job is None:  # held by a worker that may be stuck: the deadline wins all the same
+            TryOnJob.objects.filter(pk=pk).update(lease_until=None)
+            job = claim(pk)
+        if job is not None:
+            _finish_failed(job, PermanentError("deadline_exceeded"), provider=get_provider(job.provider))
+    active = TryOnJob.objects.active().exists()
+    if active:
+        ensure_ticker()
+    return {"expired": len(expired), "active": int(active)}
+
+
+def on_provider_event(alias: str, provider_job_id: str) -> bool:
+    """A provider told us a job changed: look at it now. False for a job we don't know."""
+    pk = (
+        TryOnJob.objects.filter(provider=alias, provider_job_id=provider_job_id, status=Status.RUNNING)
+        .values_list("pk", flat=True).first()
+    )
+    if pk is None:
+        return TryOnJob.objects.filter(provider=alias, provider_job_id=provider_job_id).exists()
+    TryOnJob.objects.filter(pk=pk).update(next_check_at=timezone.now())
+    enqueue_advance(pk)
+    return True

@@ -1,0 +1,35 @@
+"""The domain API. Admin, views, commands and tasks all go through this one layer."""
+
+from .jobs import (
+    JobTimeout,
+    arequest_tryon,
+    cancel_job,
+    check_budget,
+    credits_committed_today,
+    delete_expired,
+    delete_job,
+    delete_jobs,
+    fingerprint,
+    paused_providers,
+    request_tryon,
+    resume_provider,
+    retry_job,
+    wait_for,
+)
+
+__all__ = [
+    "JobTimeout",
+    "arequest_tryon",
+    "cancel_job",
+    "check_budget",
+    "credits_committed_today",
+    "delete_expired",
+    "delete_job",
+    "delete_jobs",
+    "fingerprint",
+    "paused_providers",
+    "request_tryon",
+    "resume_provider",
+    "retry_job",
+    "wait_for",
+]

@@ -1,0 +1,340 @@
+"""Creating, waiting on, canceling, retrying and deleting try-on jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Case, F, Sum, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import pipeline, signals
+from ..conf import tryon_settings
+from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_image
+from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
+from ..providers import UnknownProvider, get_provider
+from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
+from ..storage import delete_quietly, get_storage, random_name
+
+PersonImage = ModelPhoto | bytes | IO[bytes]
+
+
+class JobTimeout(TimeoutError):
+    """``wait=True`` ran out of time; ``job`` is the job as it stands."""
+
+    def __init__(self, job: TryOnJob) -> None:
+        super().__init__(f"Try-on job {job.pk} is still {job.status}")
+        self.job = job
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image checked by content, with the digest that goes into fingerprints."""
+
+    info: ImageInfo
+    content: bytes | None = None  # new bytes to store (a normalised upload), else None
+
+
+def resolve_provider(alias: str | None) -> BaseProvider:
+    try:
+        return get_provider(alias)
+    except UnknownProvider:
+        raise ValidationError(
+            _("Unknown try-on provider %(alias)r."), code="unknown_provider",
+            params={"alias": alias},
+        ) from None
+
+
+def prepare_stored_image(field_file: Any) -> PreparedImage:
+    """Validate an image already in storage (a garment's or a model photo's)."""
+    with field_file.open("rb") as handle:
+        return PreparedImage(validate_image(handle))
+
+
+def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
+    """Validate an uploaded person photo and re-encode it without metadata."""
+    handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
+    validate_image(handle)
+    if check_quality:
+        check_photo_quality(handle)
+    content, info = normalize_photo(handle)
+    return PreparedImage(info, content)
+
+
+def fingerprint(
+    *, person_digest: str, garment_digest: str, prompt: str, category: str, provider: str,
+    options: dict[str, Any],
+) -> str:
+    """Identical inputs give an identical fingerprint; its result can be reused for free."""
+    material = json.dumps(
+        [person_digest, garment_digest, prompt.strip(), category, provider, options],
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def check_request(
+    provider: BaseProvider, *, category: str, garment: Garment | None, prompt: str,
+    options: dict[str, Any], person: PreparedImage | None = None,
+) -> None:
+    """What the provider can't do is refused before anything is stored or spent."""
+    if category not in Category.values:
+        raise ValidationError(_("Unknown category %(c)r."), code="invalid_category", params={"c": category})
+    if garment is None and not prompt:
+        raise ValidationError(_("Choose a garment or describe one."), code="garment_required")
+    fmt = person.info.format if person else "JPEG"
+    probe = TryOnRequest(
+        person=ImageInput(b"", fmt),
+        garment=ImageInput(b"", "JPEG") if garment is not None and garment.image else None,
+        category=category, prompt=prompt or (garment.prompt if garment else ""),
+        description=garment.description if garment else "", options=options,
+    )
+    try:
+        provider.validate(probe)
+    except ProviderError as error:
+        raise ValidationError(error.message, code=error.code) from None
+
+
+def day_start(now: datetime | None = None) -> datetime:
+    now = timezone.localtime(now or timezone.now())
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def credits_committed_today(*, source: str | None = None) -> int:
+    """Credits charged today, counting active jobs at their estimate."""
+    jobs = TryOnJob.objects.filter(created_at__gte=day_start())
+    if source:
+        jobs = jobs.filter(source=source)
+    total = jobs.aggregate(
+        total=Sum(Case(When(status__in=ACTIVE_STATUSES, then=F("estimated_credits")), default=F("credits_charged")))
+    )["total"]
+    return int(total or 0)
+
+
+def check_budget(credits: int, *, source: str) -> None:
+    """Refuse work that would take today's spend over a configured budget."""
+    if not credits:
+        return
+    limits = [(tryon_settings.DAILY_CREDIT_BUDGET, None)]
+    if source == Source.SHOPPER:
+        limits.append((tryon_settings.SHOPPER_DAILY_CREDIT_BUDGET, Source.SHOPPER))
+    for limit, scope in limits:
+        if limit is not None and credits_committed_today(source=scope) + credits > limit:
+            raise ValidationError(
+                _("Today's try-on budget is used up. Please try again tomorrow."), code="budget_exceeded"
+            )
+
+
+def find_reusable(fp: str) -> TryOnJob | None:
+    return (
+        TryOnJob.objects.filter(fingerprint=fp, status=Status.SUCCEEDED).exclude(result="")
+        .order_by("-finished_at").first()
+    )
+
+
+def request_tryon(
+    garment: Garment | None,
+    person_image: PersonImage,
+    *,
+    provider: str | None = None,
+    category: str | None = None,
+    prompt: str = "",
+    options: dict[str, Any] | None = None,
+    source: str = Source.API,
+    owner: str = "",
+    consent_version: str = "",
+    check_quality: bool | None = None,
+    reuse: bool = True,
+    wait: bool = False,
+    timeout: float | None = None,
+) -> TryOnJob:
+    """Ask for ``person_image`` wearing ``garment`` (or the garment ``prompt`` describes).
+
+    ``person_image`` is a ``ModelPhoto`` or the bytes or file of an uploaded photo. Inputs
+    are checked by content and against the provider before anything is stored or spent;
+    bad input raises ``ValidationError`` naming the problem. An identical earlier success
+    is reused for 0 credits. The job is enqueued once the transaction commits; with
+    ``wait=True`` this blocks until it ends (``JobTimeout`` after ``timeout`` seconds).
+    """
+    backend = resolve_provider(provider)
+    alias = backend.alias
+    options = dict(options or {})
+    category = category or (garment.category if garment else "upper_body")
+    if garment is not None and not garment.is_active:
+        raise ValidationError(_("This garment is not available for try-on."), code="garment_inactive")
+    check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
+
+    garment_digest = ""
+    if garment is not None and garment.image:
+        garment_digest = prepare_stored_image(garment.image).info.digest
+    if isinstance(person_image, ModelPhoto):
+        person = prepare_stored_image(person_image.image)
+        model_photo: ModelPhoto | None = person_image
+    else:
+        if check_quality is None:
+            check_quality = source == Source.SHOPPER
+        person = prepare_upload(person_image, check_quality=check_quality)
+        model_photo = None
+
+    fp = fingerprint(
+        person_digest=person.info.digest, garment_digest=garment_digest,
+        prompt=prompt or (garment.prompt if garment else ""), category=category, provider=alias,
+        options=options,
+    )
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "garment": garment, "prompt": prompt, "category": category, "model_photo": model_photo,
+        "options": options, "fingerprint": fp, "provider": alias, "source": source, "owner": owner,
+        "created_at": now,
+    }
+    if source == Source.SHOPPER:
+        fields["expires_at"] = now + timedelta(hours=tryon_settings.SHOPPER_RETENTION_HOURS)
+    if consent_version:
+        fields.update(consent_version=consent_version, consented_at=now)
+
+    earlier = find_reusable(fp) if reuse else None
+    if earlier is None:
+        estimate = backend.estimate_credits()
+        check_budget(estimate, source=source)
+        fields.update(estimated_credits=estimate, next_check_at=now, deadline_at=now + timedelta(
+            seconds=tryon_settings.JOB_DEADLINE))
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            if person.content is not None:
+                name = get_storage().save(random_name("people", "jpg"), ContentFile(person.content))
+                stored.append(name)
+                fields["person_image"] = name
+            if earlier is not None:
+                fields["result"] = _copy_result(earlier.result.name)
+                stored.append(fields["result"])
+                fields.update(status=Status.SUCCEEDED, reused_from=earlier, finished_at=now)
+            job = TryOnJob.objects.create(**fields)
+            if earlier is None:
+                pipeline.enqueue_advance(job.pk)
+            else:
+                transaction.on_commit(lambda: signals.job_succeeded.send(sender=TryOnJob, job=job))
+    except BaseException:
+        for name in stored:
+            delete_quietly(name)
+        raise
+    if wait:
+        return wait_for(job, timeout=timeout)
+    return job
+
+
+def _copy_result(name: str) -> str:
+    """A copy of a stored result under a new random name (each job owns its files)."""
+    storage = get_storage()
+    extension = name.rsplit(".", 1)[-1] if "." in name else "jpg"
+    with storage.open(name, "rb") as source:
+        return storage.save(random_name("results", extension), source)
+
+
+def wait_for(job: TryOnJob, *, timeout: float | None = None, interval: float = 0.5) -> TryOnJob:
+    """Block until ``job`` ends, as the providers' SDKs do with ``wait_for_completion``."""
+    stop_at = None if timeout is None else time.monotonic() + timeout
+    while not job.is_terminal:
+        if stop_at is not None and time.monotonic() >= stop_at:
+            raise JobTimeout(job)
+        time.sleep(interval)
+        job.refresh_from_db()
+    return job
+
+
+async def arequest_tryon(
+    garment: Garment | None, person_image: PersonImage, *, wait: bool = False,
+    timeout: float | None = None, **kwargs: Any,
+) -> TryOnJob:
+    """``request_tryon`` for async views: never blocks the event loop while waiting."""
+    job = await sync_to_async(request_tryon)(garment, person_image, **kwargs)
+    if wait:
+        stop_at = None if timeout is None else time.monotonic() + timeout
+        while not job.is_terminal:
+            if stop_at is not None and time.monotonic() >= stop_at:
+                raise JobTimeout(job)
+            await asyncio.sleep(0.5)
+            await job.arefresh_from_db()
+    return job
+
+
+def cancel_job(job: TryOnJob) -> bool:
+    """Cancel an active job, at the provider too where it can. False if it had ended."""
+    return pipeline.cancel(job)
+
+
+def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
+    """A new attempt at a failed or canceled job; the old one stays as history."""
+    if job.status not in (Status.FAILED, Status.CANCELED):
+        raise ValidationError(_("Only failed or canceled jobs can be retried."), code="not_retryable")
+    person: PersonImage
+    if job.model_photo is not None:
+        person = job.model_photo
+    else:
+        with job.person_image.open("rb") as handle:
+            person = handle.read()
+    new = request_tryon(
+        job.garment, person, provider=provider or job.provider, category=job.category,
+        prompt=job.prompt, options=job.options, source=job.source, owner=job.owner,
+        consent_version=job.consent_version, check_quality=False,
+    )
+    TryOnJob.objects.filter(pk=new.pk).update(retry_of=job, batch=job.batch)
+    new.retry_of, new.batch = job, job.batch
+    return new
+
+
+def job_files(job: TryOnJob) -> list[str]:
+    return [f.name for f in (job.person_image, job.result, job.mask) if f]
+
+
+def delete_job(job: TryOnJob) -> None:
+    """Delete a job and every file it stored (the shopper's photo, result and mask)."""
+    if job.status in ACTIVE_STATUSES:
+        pipeline.cancel(job)
+    names = job_files(job)
+    job.delete()
+    for name in names:
+        delete_quietly(name)
+
+
+def delete_jobs(jobs: Iterable[TryOnJob]) -> int:
+    count = 0
+    for job in jobs:
+        delete_job(job)
+        count += 1
+    return count
+
+
+def delete_expired(now: datetime | None = None) -> int:
+    """Delete shopper jobs past their retention time, files included. Returns how many."""
+    now = now or timezone.now()
+    expired = TryOnJob.objects.filter(expires_at__lte=now)
+    return delete_jobs(expired.iterator())
+
+
+def resume_provider(alias: str) -> int:
+    """Let a paused alias take jobs again. Returns how many jobs were waiting on it."""
+    resolve_provider(alias)
+    return pipeline.resume_alias(alias)
+
+
+def paused_providers() -> dict[str, str]:
+    from ..models import ProviderState
+
+    return dict(
+        ProviderState.objects.filter(paused_at__isnull=False).values_list("alias", "pause_reason")
+    )
+

@@ -1,0 +1,78 @@
+"""Run queued django-q2 tasks in the test process, for tests that drive the pipeline.
+
+With the ORM broker, ``async_task`` writes a signed package to ``OrmQ``; ``run_queued_tasks``
+takes those packages out in order and calls their functions here, as a worker would. The
+ticker runs one pass per call instead of sleeping. Tests that need real concurrency,
+crashes or another broker start a real ``qcluster`` instead.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager, nullcontext
+
+from django.utils.module_loading import import_string
+
+
+def _on_commit_now() -> AbstractContextManager[object]:
+    """Inside a test's transaction, run ``on_commit`` callbacks at the end of each step."""
+    from django.db import connection
+    from django.test import TestCase
+
+    if connection.in_atomic_block:
+        return TestCase.captureOnCommitCallbacks(execute=True)
+    return nullcontext()
+
+
+def run_queued_tasks(*, max_tasks: int = 10_000) -> int:
+    """Run every waiting task (and those they enqueue) until the queue is empty."""
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from .. import pipeline
+
+    key = get_broker().list_key
+    ran = 0
+    while ran < max_tasks:
+        package = OrmQ.objects.filter(key=key).order_by("pk").first()
+        if package is None:
+            break
+        task = SignedPackage.loads(package.payload)
+        package.delete()
+        with _on_commit_now():
+            if task["func"] == "django_tryon.tasks.tick":
+                pipeline.tick(budget=0)
+            else:
+                import_string(task["func"])(*task["args"], **task.get("kwargs", {}))
+        ran += 1
+    return ran
+
+
+def drive_pipeline(*, timeout: float = 10.0) -> int:
+    """Run queued tasks and tick until no job is active (or ``timeout`` seconds pass).
+
+    Jobs waiting on a provider are polled when due, as the ticker would; returns how many
+    jobs are still active at the end (0 when everything finished).
+    """
+    from .. import pipeline
+    from ..models import TryOnJob
+
+    stop_at = time.monotonic() + timeout
+    while True:
+        run_queued_tasks()
+        active = TryOnJob.objects.active()
+        if not active.exists() or time.monotonic() >= stop_at:
+            return active.count()
+        with _on_commit_now():
+            pipeline.tick(budget=min(1.0, max(0.0, stop_at - time.monotonic())))
+
+
+def queued_functions() -> list[str]:
+    """Dotted names of the tasks waiting in the queue, oldest first."""
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    packages = OrmQ.objects.filter(key=get_broker().list_key).order_by("pk")
+    return [SignedPackage.loads(p.payload)["func"] for p in packages]

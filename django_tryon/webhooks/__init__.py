@@ -1,0 +1,1 @@
+"""Provider callbacks: signed webhooks that shortcut polling."""

@@ -1,0 +1,71 @@
+"""Shared fixtures: images, a product with garments, model photos, queue driving."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
+
+from django_tryon.models import Garment, ModelPhoto
+from django_tryon.testing.queue import drive_pipeline, run_queued_tasks
+
+
+def make_image(size=(640, 800), fmt="JPEG", color=(180, 150, 120), person=True) -> bytes:
+    """A picture with enough structure to pass the photo quality checks."""
+    image = Image.new("RGB", size, (235, 235, 240))
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    if person:
+        draw.ellipse((w * 0.38, h * 0.08, w * 0.62, h * 0.3), fill=color)  # head
+        draw.rectangle((w * 0.3, h * 0.3, w * 0.7, h * 0.7), fill=(60, 90, 160))  # torso
+        draw.rectangle((w * 0.33, h * 0.7, w * 0.47, h * 0.98), fill=(40, 40, 60))
+        draw.rectangle((w * 0.53, h * 0.7, w * 0.67, h * 0.98), fill=(40, 40, 60))
+    else:
+        draw.rectangle((w * 0.2, h * 0.2, w * 0.8, h * 0.8), fill=color)
+    for i in range(0, w, 40):  # texture, so the photo isn't "blurred"
+        draw.line((i, 0, i, h // 20), fill=(0, 0, 0), width=2)
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+@pytest.fixture
+def jpeg_photo() -> bytes:
+    return make_image()
+
+
+@pytest.fixture
+def product(db):
+    from tests.shop.models import Product
+
+    return Product.objects.create(name="Linen shirt")
+
+
+@pytest.fixture
+def garment(product) -> Garment:
+    g = Garment(product=product, name="Linen shirt", category="upper_body", description="white linen shirt")
+    g.image.save("shirt.png", ContentFile(make_image((400, 400), "PNG", (200, 40, 40), person=False)), save=False)
+    g.save()
+    return g
+
+
+@pytest.fixture
+def model_photo(db) -> ModelPhoto:
+    m = ModelPhoto(name="Alex")
+    m.image.save("alex.jpg", ContentFile(make_image()), save=False)
+    m.save()
+    return m
+
+
+@pytest.fixture
+def run_tasks():
+    """``run_tasks()`` runs every queued task, as a worker would, until the queue is empty."""
+    return run_queued_tasks
+
+
+@pytest.fixture
+def drive():
+    """``drive()`` runs tasks and ticks until no job is active; returns jobs left active."""
+    return drive_pipeline
