@@ -12,6 +12,7 @@ E006      ``Q_CLUSTER["timeout"]`` is not below ``Q_CLUSTER["retry"]``
 E007      ``Q_CLUSTER["timeout"]`` is not above the longest provider call
 E008      a provider's ``FALLBACK`` is not an alias of ``PROVIDERS``
 E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
+E010      a provider option has a value its backend refuses (``option_errors``)
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -39,10 +40,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     providers = tryon_settings.PROVIDERS or {}
     default = tryon_settings.DEFAULT_PROVIDER
     if default not in providers:
-        errors.append(Error(
-            f"TRYON['DEFAULT_PROVIDER'] is {default!r}, which is not an alias of TRYON['PROVIDERS'].",
-            hint=f"Use one of: {', '.join(providers) or '(none configured)'}.", id="tryon.E001",
-        ))
+        errors.append(
+            Error(
+                f"TRYON['DEFAULT_PROVIDER'] is {default!r}, which is not an alias of TRYON['PROVIDERS'].",
+                hint=f"Use one of: {', '.join(providers) or '(none configured)'}.",
+                id="tryon.E001",
+            )
+        )
     longest_call = 0.0
     for alias in providers:
         config = tryon_settings.provider(alias)
@@ -57,69 +61,94 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         if backend is None:
             continue
         if getattr(backend, "requires_api_key", False) and not config.options.get("API_KEY"):
-            errors.append(Error(
-                f"TRYON provider {alias!r} ({backend.__name__}) needs an API_KEY.",
-                hint="Read it from the environment, e.g. os.environ['MAGICHOUR_API_KEY'].",
-                id="tryon.E003",
-            ))
+            errors.append(
+                Error(
+                    f"TRYON provider {alias!r} ({backend.__name__}) needs an API_KEY.",
+                    hint="Read it from the environment, e.g. os.environ['MAGICHOUR_API_KEY'].",
+                    id="tryon.E003",
+                )
+            )
         fallback = config.options.get("FALLBACK")
         if fallback and fallback not in providers:
-            errors.append(Error(
-                f"TRYON provider {alias!r} has FALLBACK {fallback!r}, which is not an alias.",
-                id="tryon.E008",
-            ))
+            errors.append(
+                Error(
+                    f"TRYON provider {alias!r} has FALLBACK {fallback!r}, which is not an alias.",
+                    id="tryon.E008",
+                )
+            )
+        option_errors = getattr(backend, "option_errors", None)
+        for problem in option_errors(config.options) if option_errors else []:
+            errors.append(Error(f"TRYON provider {alias!r}: {problem}", id="tryon.E010"))
         if config.options.get("ALLOW_PRIVATE_URLS") and not settings.DEBUG:
-            errors.append(Warning(
-                f"TRYON provider {alias!r} allows private URLs while DEBUG is off.",
-                hint="ALLOW_PRIVATE_URLS is for local provider emulators; a production "
-                "alias with it can be made to fetch internal addresses (SSRF).",
-                id="tryon.W001",
-            ))
-        longest_call = max(longest_call, float(config.options.get("TIMEOUT", backend.default_timeout)))
+            errors.append(
+                Warning(
+                    f"TRYON provider {alias!r} allows private URLs while DEBUG is off.",
+                    hint="ALLOW_PRIVATE_URLS is for local provider emulators; a production "
+                    "alias with it can be made to fetch internal addresses (SSRF).",
+                    id="tryon.W001",
+                )
+            )
+        longest_call = max(
+            longest_call, float(config.options.get("TIMEOUT", backend.default_timeout))
+        )
 
     if tryon_settings.STORAGE not in settings.STORAGES:
-        errors.append(Error(
-            f"TRYON['STORAGE'] is {tryon_settings.STORAGE!r}, which is not an alias of settings.STORAGES.",
-            id="tryon.E004",
-        ))
+        errors.append(
+            Error(
+                f"TRYON['STORAGE'] is {tryon_settings.STORAGE!r}, which is not an alias of settings.STORAGES.",
+                id="tryon.E004",
+            )
+        )
     errors.extend(_check_cluster(longest_call))
     for scope, value in (tryon_settings.RATE_LIMITS or {}).items():
         try:
             tryon_settings.rate_limit(scope)
         except (ValueError, KeyError):
-            errors.append(Error(
-                f"TRYON['RATE_LIMITS'][{scope!r}] is {value!r}; expected a count per s, m, h or d, like '10/h'.",
-                id="tryon.E009",
-            ))
+            errors.append(
+                Error(
+                    f"TRYON['RATE_LIMITS'][{scope!r}] is {value!r}; expected a count per s, m, h or d, like '10/h'.",
+                    id="tryon.E009",
+                )
+            )
     unknown = tryon_settings.user_keys() - set(DEFAULTS)
     if unknown:
-        errors.append(Warning(
-            f"TRYON has unknown keys: {', '.join(sorted(unknown))}.",
-            hint="See the settings reference for the keys the app reads.", id="tryon.W002",
-        ))
+        errors.append(
+            Warning(
+                f"TRYON has unknown keys: {', '.join(sorted(unknown))}.",
+                hint="See the settings reference for the keys the app reads.",
+                id="tryon.W002",
+            )
+        )
     return errors
 
 
 def _check_cluster(longest_call: float) -> list[Any]:
     if not apps.is_installed("django_q"):
-        return [Error(
-            "django_tryon needs django-q2: add 'django_q' to INSTALLED_APPS.", id="tryon.E005",
-        )]
+        return [
+            Error(
+                "django_tryon needs django-q2: add 'django_q' to INSTALLED_APPS.",
+                id="tryon.E005",
+            )
+        ]
     cluster = _q_cluster()
     timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
     errors: list[Any] = []
     if timeout is not None and retry is not None and timeout >= retry:
-        errors.append(Error(
-            f"Q_CLUSTER['timeout'] ({timeout}) must be below Q_CLUSTER['retry'] ({retry}).",
-            hint="Otherwise the ORM broker hands a running task to a second worker.",
-            id="tryon.E006",
-        ))
+        errors.append(
+            Error(
+                f"Q_CLUSTER['timeout'] ({timeout}) must be below Q_CLUSTER['retry'] ({retry}).",
+                hint="Otherwise the ORM broker hands a running task to a second worker.",
+                id="tryon.E006",
+            )
+        )
     needed = longest_call + 30
     if timeout is not None and timeout < needed:
-        errors.append(Error(
-            f"Q_CLUSTER['timeout'] ({timeout}) is too short: a provider call may take "
-            f"{longest_call:g} s, so workers need at least {needed:g} s.",
-            hint="Raise Q_CLUSTER['timeout'] (and 'retry' above it), or lower the provider's TIMEOUT.",
-            id="tryon.E007",
-        ))
+        errors.append(
+            Error(
+                f"Q_CLUSTER['timeout'] ({timeout}) is too short: a provider call may take "
+                f"{longest_call:g} s, so workers need at least {needed:g} s.",
+                hint="Raise Q_CLUSTER['timeout'] (and 'retry' above it), or lower the provider's TIMEOUT.",
+                id="tryon.E007",
+            )
+        )
     return errors

@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     # Pipeline timing (seconds).
     "POLL_INTERVAL": 2.0,
     "POLL_BATCH_SIZE": 100,
-    "TICK_SECONDS": 20.0,
+    "TICK_SECONDS": 10.0,
     "LEASE_SECONDS": 300,
     "JOB_DEADLINE": 30 * 60,
     "REDISPATCH_AFTER": 60,

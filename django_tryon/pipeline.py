@@ -79,16 +79,23 @@ def enqueue_advance(job_id: int) -> None:
 
 
 def ensure_ticker() -> None:
-    """Start the ticker unless one holds its lease."""
-    if not _lease_held(TICK_LEASE):
+    """Start the ticker unless one runs or is already on its way.
+
+    The lease is marked ``queued`` for a short while, so that a burst of submissions
+    sends one ticker message, not one each; if that message is lost the mark expires.
+    """
+    now = timezone.now()
+    Lease.objects.get_or_create(name=TICK_LEASE)
+    marked = Lease.objects.filter(
+        Q(until__isnull=True) | Q(until__lte=now), name=TICK_LEASE
+    ).update(owner=QUEUED, until=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+    if marked:
         enqueue("django_tryon.tasks.tick")
 
 
 # Leases -------------------------------------------------------------------------------
 
-
-def _lease_held(name: str) -> bool:
-    return Lease.objects.filter(name=name, until__gt=timezone.now()).exists()
+QUEUED = "queued"
 
 
 def acquire_lease(name: str, seconds: float) -> str | None:
@@ -96,7 +103,8 @@ def acquire_lease(name: str, seconds: float) -> str | None:
     owner = secrets.token_hex(8)
     now = timezone.now()
     Lease.objects.get_or_create(name=name)
-    taken = Lease.objects.filter(Q(until__isnull=True) | Q(until__lte=now), name=name).update(
+    free = Q(until__isnull=True) | Q(until__lte=now) | Q(owner=QUEUED)
+    taken = Lease.objects.filter(free, name=name).update(
         owner=owner, until=now + timedelta(seconds=seconds)
     )
     return owner if taken else None
@@ -113,7 +121,9 @@ def claim(job_id: int) -> TryOnJob | None:
     taken = (
         TryOnJob.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS))
+        .update(
+            lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
+        )
     )
     if not taken:
         return None
@@ -145,12 +155,19 @@ def advance(job_id: int) -> None:
     try:
         _advance_claimed(job)
     except UnknownProvider:
-        _finish(job, Status.FAILED, PermanentError(
-            "provider_error", f"The provider alias {job.provider!r} is not configured any more."))
+        _finish(
+            job,
+            Status.FAILED,
+            PermanentError(
+                "provider_error", f"The provider alias {job.provider!r} is not configured any more."
+            ),
+        )
     except Exception:
         # Leave the lease to expire so the job is retried later, and keep the worker alive.
         logger.exception("Job %s: unexpected error while advancing", job.pk)
-        _write(job, next_check_at=timezone.now() + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+        _write(
+            job, next_check_at=timezone.now() + timedelta(seconds=tryon_settings.REDISPATCH_AFTER)
+        )
 
 
 def _advance_claimed(job: TryOnJob) -> None:
@@ -178,7 +195,9 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
     state = ProviderState.objects.filter(alias=job.provider, paused_at__isnull=False).first()
     if state is not None:
         if _fallback_alias(job, provider):
-            _fail_over(job, provider, AccountError(state.pause_code or "auth_failed", state.pause_reason))
+            _fail_over(
+                job, provider, AccountError(state.pause_code or "auth_failed", state.pause_reason)
+            )
         else:
             _write(job, next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
         return False
@@ -193,7 +212,10 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
                 ahead=Count(
                     "pk",
                     filter=Q(status=Status.PENDING)
-                    & (Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk)),
+                    & (
+                        Q(created_at__lt=job.created_at)
+                        | Q(created_at=job.created_at, pk__lt=job.pk)
+                    ),
                 ),
             )
             if queue["running"] + queue["ahead"] >= int(cap):
@@ -201,7 +223,10 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
                 return False
         # From here a worker death leaves "running, no provider job id": resubmitted after the lease.
         return _write(
-            job, release=False, status=Status.RUNNING, attempts=job.attempts + 1,
+            job,
+            release=False,
+            status=Status.RUNNING,
+            attempts=job.attempts + 1,
             next_check_at=job.lease_until,
         )
 
@@ -215,18 +240,28 @@ def _submit(job: TryOnJob, provider: BaseProvider) -> None:
         return
     # Record the provider's id first and on its own: this closes the double-submit window.
     now = timezone.now()
+    first_poll = provider.first_poll_after()
     fields: dict[str, Any] = {
-        "provider_job_id": pjob.id, "provider_data": pjob.data, "submitted_at": now,
+        "provider_job_id": pjob.id,
+        # "credits" is what this provider charged, restated by later polls (refunds).
+        "provider_data": {**pjob.data, "credits": pjob.credits or 0},
+        "submitted_at": now,
         "credits_charged": job.credits_charged + (pjob.credits or 0),
-        "next_check_at": now + timedelta(seconds=tryon_settings.POLL_INTERVAL),
+        "next_check_at": now + timedelta(seconds=first_poll),
     }
-    if not _write(job, release=not pjob.is_terminal, **fields):
+    # Keep the lease only when this worker goes on with the job right away.
+    goes_on = pjob.is_terminal or first_poll <= 0
+    if not _write(job, release=not goes_on, **fields):
         return
     signals.job_submitted.send(sender=TryOnJob, job=job)
-    if not pjob.is_terminal:
+    if not pjob.is_terminal and first_poll > 0:
         ensure_ticker()
-    elif _apply_state(job, provider, pjob) == JobState.SUCCEEDED:
-        _fetch(job, provider)  # a synchronous provider answered with the result already
+        return
+    state = _apply_state(job, provider, pjob) if pjob.is_terminal else _poll(job, provider)
+    if state == JobState.SUCCEEDED:
+        _fetch(job, provider)  # the result is ready already: no second message needed
+    elif state is not None and not state_is_terminal(state):
+        ensure_ticker()
 
 
 def _poll(job: TryOnJob, provider: BaseProvider, *, release: bool = False) -> JobState | None:
@@ -246,20 +281,46 @@ def _apply_state(
     data = {**job.provider_data, **pjob.data}
     if pjob.result_url:
         data["result_url"] = pjob.result_url
-    credits = job.credits_charged if pjob.credits is None else _credits_after(job, pjob.credits)
+    credits = job.credits_charged
+    if pjob.credits is not None:
+        credits = _credits_after(job, pjob.credits)
+        data["credits"] = pjob.credits
     if pjob.state == JobState.SUCCEEDED:
-        _write(job, release=release, provider_data=data, credits_charged=credits, result_ready_at=now,
-               transient_errors=0, next_check_at=now)
+        _write(
+            job,
+            release=release,
+            provider_data=data,
+            credits_charged=credits,
+            result_ready_at=now,
+            transient_errors=0,
+            next_check_at=now,
+        )
     elif pjob.state == JobState.FAILED:
-        _finish_failed(job, pjob.error or PermanentError("provider_error"), provider=provider,
-                       credits_charged=credits, provider_data=data)
+        _finish_failed(
+            job,
+            pjob.error or PermanentError("provider_error"),
+            provider=provider,
+            credits_charged=credits,
+            provider_data=data,
+        )
     elif pjob.state == JobState.CANCELED:
         _finish(job, Status.CANCELED, PermanentError("canceled"), credits_charged=credits)
         signals.job_canceled.send(sender=TryOnJob, job=job)
     else:
-        _write(job, release=release, provider_data=data, transient_errors=0,
-               next_check_at=now + timedelta(seconds=tryon_settings.POLL_INTERVAL))
+        # Still running: this step is over, whoever called it (a worker's advance after a
+        # webhook too), so the lease goes and the ticker can poll again.
+        _write(
+            job,
+            release=True,
+            provider_data=data,
+            transient_errors=0,
+            next_check_at=now + timedelta(seconds=tryon_settings.POLL_INTERVAL),
+        )
     return pjob.state
+
+
+def state_is_terminal(state: JobState) -> bool:
+    return state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED)
 
 
 def _credits_after(job: TryOnJob, provider_credits: int) -> int:
@@ -281,8 +342,10 @@ def _fetch(job: TryOnJob, provider: BaseProvider) -> None:
         logger.warning("Job %s: storage error %s", job.pk, type(exc).__name__)
         _on_error(job, provider, TransientError("storage_error"))
         return
-    if not _finish(job, Status.SUCCEEDED, None, result=name):
-        delete_quietly(name)  # another worker or a cancel won: leave no orphan
+    extras = _fetch_extras(job, provider, pjob)
+    if not _finish(job, Status.SUCCEEDED, None, result=name, **extras):
+        for stored in (name, *extras.values()):
+            delete_quietly(stored)  # another worker or a cancel won: leave no orphan
         return
     signals.job_succeeded.send(sender=TryOnJob, job=job)
     if provider.option("DELETE_AFTER_DOWNLOAD"):
@@ -290,6 +353,24 @@ def _fetch(job: TryOnJob, provider: BaseProvider) -> None:
             provider.discard(pjob)
         except ProviderError as error:
             logger.info("Job %s: could not delete the provider's copy: %s", job.pk, error.code)
+
+
+# Extra images a provider may hand over with the result: TryOnJob field -> storage folder.
+EXTRA_FIELDS = {"mask": "masks"}
+
+
+def _fetch_extras(job: TryOnJob, provider: BaseProvider, pjob: ProviderJob) -> dict[str, str]:
+    """Store the provider's extra images (e.g. a mask); a failure here never fails the job."""
+    stored: dict[str, str] = {}
+    for field in provider.extra_results(pjob):
+        if field not in EXTRA_FIELDS:
+            continue
+        try:
+            with provider.open_extra(pjob, field) as stream:
+                stored[field] = save_stream(EXTRA_FIELDS[field], _extension_of(stream), stream)
+        except (ProviderError, OSError) as exc:
+            logger.info("Job %s: extra image %s not stored: %s", job.pk, field, type(exc).__name__)
+    return stored
 
 
 def _extension_of(stream: Any) -> str:
@@ -312,7 +393,9 @@ def backoff(errors: int, retry_after: float | None = None) -> float:
     return max(delay, 0.5)
 
 
-def _on_error(job: TryOnJob, provider: BaseProvider, error: ProviderError, *, submitting: bool = False) -> None:
+def _on_error(
+    job: TryOnJob, provider: BaseProvider, error: ProviderError, *, submitting: bool = False
+) -> None:
     now = timezone.now()
     logger.info("Job %s at %s: %s error %s", job.pk, job.provider, error.kind, error.code)
     if error.kind == ErrorKind.PERMANENT:
@@ -324,8 +407,13 @@ def _on_error(job: TryOnJob, provider: BaseProvider, error: ProviderError, *, su
         if _fallback_alias(job, provider):
             _fail_over(job, provider, error)
         else:  # the queue waits for an admin to resume the alias
-            _write(job, **back_to_queue, error_code=error.code, error_message=error.message,
-                   next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+            _write(
+                job,
+                **back_to_queue,
+                error_code=error.code,
+                error_message=error.message,
+                next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER),
+            )
         return
     errors = job.transient_errors + 1
     if errors >= tryon_settings.MAX_TRANSIENT_ERRORS:
@@ -335,9 +423,15 @@ def _on_error(job: TryOnJob, provider: BaseProvider, error: ProviderError, *, su
             _finish_failed(job, error, provider=provider)
         return
     delay = backoff(errors, error.retry_after)
-    _write(job, **back_to_queue, transient_errors=errors, error_code=error.code,
-           error_message=error.message, provider_error_code=error.provider_code,
-           next_check_at=now + timedelta(seconds=delay))
+    _write(
+        job,
+        **back_to_queue,
+        transient_errors=errors,
+        error_code=error.code,
+        error_message=error.message,
+        provider_error_code=error.provider_code,
+        next_check_at=now + timedelta(seconds=delay),
+    )
 
 
 def _fallback_alias(job: TryOnJob, provider: BaseProvider) -> str | None:
@@ -351,36 +445,57 @@ def _fallback_alias(job: TryOnJob, provider: BaseProvider) -> str | None:
 def _fail_over(job: TryOnJob, provider: BaseProvider, error: ProviderError) -> None:
     target = _fallback_alias(job, provider)
     assert target is not None
-    history = [*job.provider_history, {
-        "alias": job.provider, "provider_job_id": job.provider_job_id, "code": error.code,
-        "at": timezone.now().isoformat(),
-    }]
+    history = [
+        *job.provider_history,
+        {
+            "alias": job.provider,
+            "provider_job_id": job.provider_job_id,
+            "code": error.code,
+            "at": timezone.now().isoformat(),
+        },
+    ]
     origin = job.provider
-    if _write(job, provider=target, provider_job_id="", provider_data={}, provider_history=history,
-              status=Status.PENDING, transient_errors=0, result_ready_at=None,
-              next_check_at=timezone.now()):
-        signals.job_failed_over.send(sender=TryOnJob, job=job, from_alias=origin, to_alias=target,
-                                     error_code=error.code)
+    if _write(
+        job,
+        provider=target,
+        provider_job_id="",
+        provider_data={},
+        provider_history=history,
+        status=Status.PENDING,
+        transient_errors=0,
+        result_ready_at=None,
+        next_check_at=timezone.now(),
+    ):
+        signals.job_failed_over.send(
+            sender=TryOnJob, job=job, from_alias=origin, to_alias=target, error_code=error.code
+        )
         enqueue_advance(job.pk)
 
 
 def _finish(job: TryOnJob, status: str, error: ProviderError | None, **fields: Any) -> bool:
     if error is not None:
-        fields.update(error_code=error.code, error_message=error.message,
-                      provider_error_code=error.provider_code)
+        fields.update(
+            error_code=error.code,
+            error_message=error.message,
+            provider_error_code=error.provider_code,
+        )
     else:
         fields.update(error_code="", error_message="", provider_error_code="")
     return _write(job, status=status, finished_at=timezone.now(), next_check_at=None, **fields)
 
 
-def _finish_failed(job: TryOnJob, error: ProviderError, *, provider: BaseProvider, **fields: Any) -> None:
+def _finish_failed(
+    job: TryOnJob, error: ProviderError, *, provider: BaseProvider, **fields: Any
+) -> None:
     if job.provider_job_id and error.code == "deadline_exceeded" and provider.supports_cancel:
         try:
             provider.cancel(_provider_job(job))
         except ProviderError:
             pass
     if _finish(job, Status.FAILED, error, **fields):
-        signals.job_failed.send(sender=TryOnJob, job=job, error_code=error.code, message=error.message)
+        signals.job_failed.send(
+            sender=TryOnJob, job=job, error_code=error.code, message=error.message
+        )
 
 
 def pause_alias(alias: str, error: ProviderError) -> None:
@@ -391,12 +506,18 @@ def pause_alias(alias: str, error: ProviderError) -> None:
     if not paused:
         _, created = ProviderState.objects.get_or_create(
             alias=alias,
-            defaults={"paused_at": timezone.now(), "pause_code": error.code, "pause_reason": str(error.message)},
+            defaults={
+                "paused_at": timezone.now(),
+                "pause_code": error.code,
+                "pause_reason": str(error.message),
+            },
         )
         paused = int(created)
     if paused:
         logger.error("Provider alias %s paused: %s", alias, error.code)
-        signals.provider_paused.send(sender=alias, alias=alias, code=error.code, reason=str(error.message))
+        signals.provider_paused.send(
+            sender=alias, alias=alias, code=error.code, reason=str(error.message)
+        )
 
 
 def resume_alias(alias: str) -> int:
@@ -414,8 +535,13 @@ def cancel(job: TryOnJob) -> bool:
     """Cancel an active job (at the provider too where it can). False if it already ended."""
     pjob = _provider_job(job) if job.provider_job_id else None
     canceled = TryOnJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
-        status=Status.CANCELED, finished_at=timezone.now(), next_check_at=None, lease_owner="",
-        lease_until=None, error_code="canceled", updated_at=timezone.now(),
+        status=Status.CANCELED,
+        finished_at=timezone.now(),
+        next_check_at=None,
+        lease_owner="",
+        lease_until=None,
+        error_code="canceled",
+        updated_at=timezone.now(),
     )
     if not canceled:
         return False
@@ -435,7 +561,9 @@ def cancel(job: TryOnJob) -> bool:
 
 def _provider_job(job: TryOnJob) -> ProviderJob:
     return ProviderJob(
-        id=job.provider_job_id, state=JobState.RUNNING, data=dict(job.provider_data),
+        id=job.provider_job_id,
+        state=JobState.RUNNING,
+        data=dict(job.provider_data),
         result_url=job.provider_data.get("result_url", ""),
     )
 
@@ -451,7 +579,8 @@ def _image_input(field_file: Any) -> ImageInput:
     except NotImplementedError:
         pass
     return ImageInput(
-        content=content, format=sniff_image_format(content[:32]) or "JPEG",
+        content=content,
+        format=sniff_image_format(content[:32]) or "JPEG",
         url=url if url.startswith("https://") else "",
     )
 
@@ -501,7 +630,7 @@ def tick(budget: float | None = None) -> None:
     # Jobs due later than one budget away (backoff, paused alias) are the sweep's to wake.
     nap = _seconds_to_next_due()
     if nap is not None and nap <= budget:
-        enqueue("django_tryon.tasks.tick")
+        ensure_ticker()
 
 
 def _seconds_to_next_due() -> float | None:
@@ -515,13 +644,20 @@ def tick_once() -> int:
     """One pass: poll due running jobs here, hand other due jobs to workers. Returns jobs touched."""
     now = timezone.now()
     due = list(
-        TryOnJob.objects.due(now).order_by("next_check_at", "pk")
+        TryOnJob.objects.due(now)
+        .order_by("next_check_at", "pk")
         .values_list("pk", "status", "provider", "provider_job_id", "result_ready_at")[
             : tryon_settings.POLL_BATCH_SIZE
         ]
     )
-    to_poll = [pk for pk, status, _, pjid, ready in due if status == Status.RUNNING and pjid and ready is None]
-    to_dispatch = _dispatchable([(pk, status, alias) for pk, status, alias, pjid, ready in due if pk not in set(to_poll)])
+    to_poll = [
+        pk
+        for pk, status, _, pjid, ready in due
+        if status == Status.RUNNING and pjid and ready is None
+    ]
+    to_dispatch = _dispatchable(
+        [(pk, status, alias) for pk, status, alias, pjid, ready in due if pk not in set(to_poll)]
+    )
     if to_dispatch:
         TryOnJob.objects.filter(pk__in=to_dispatch).update(
             next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER)
@@ -538,7 +674,10 @@ def tick_once() -> int:
                 enqueue_advance(job.pk)  # fetching is a worker's job, not the ticker's
         except Exception:
             logger.exception("Job %s: unexpected error while polling", pk)
-            _write(job, next_check_at=timezone.now() + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
+            _write(
+                job,
+                next_check_at=timezone.now() + timedelta(seconds=tryon_settings.REDISPATCH_AFTER),
+            )
     return len(to_poll) + len(to_dispatch)
 
 
@@ -548,8 +687,9 @@ def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
     if not pending_aliases:
         return [pk for pk, _, _ in candidates]
     paused = set(
-        ProviderState.objects.filter(alias__in=pending_aliases, paused_at__isnull=False)
-        .values_list("alias", flat=True)
+        ProviderState.objects.filter(
+            alias__in=pending_aliases, paused_at__isnull=False
+        ).values_list("alias", flat=True)
     )
     free: dict[str, int] = {}
     caps = {}
@@ -563,7 +703,9 @@ def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
     if caps:
         running = dict(
             TryOnJob.objects.filter(provider__in=caps, status=Status.RUNNING)
-            .values("provider").annotate(n=Count("pk")).values_list("provider", "n")
+            .values("provider")
+            .annotate(n=Count("pk"))
+            .values_list("provider", "n")
         )
         free = {alias: cap - running.get(alias, 0) for alias, cap in caps.items()}
     chosen = []
@@ -582,14 +724,18 @@ def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
 def sweep() -> dict[str, int]:
     """Fail jobs past their deadline and make sure the ticker runs while jobs are active."""
     now = timezone.now()
-    expired = list(TryOnJob.objects.active().filter(deadline_at__lt=now).values_list("pk", flat=True))
+    expired = list(
+        TryOnJob.objects.active().filter(deadline_at__lt=now).values_list("pk", flat=True)
+    )
     for pk in expired:
         job = claim(pk)
         if job is None:  # held by a worker that may be stuck: the deadline wins all the same
             TryOnJob.objects.filter(pk=pk).update(lease_until=None)
             job = claim(pk)
         if job is not None:
-            _finish_failed(job, PermanentError("deadline_exceeded"), provider=get_provider(job.provider))
+            _finish_failed(
+                job, PermanentError("deadline_exceeded"), provider=get_provider(job.provider)
+            )
     active = TryOnJob.objects.active().exists()
     if active:
         ensure_ticker()
@@ -599,8 +745,11 @@ def sweep() -> dict[str, int]:
 def on_provider_event(alias: str, provider_job_id: str) -> bool:
     """A provider told us a job changed: look at it now. False for a job we don't know."""
     pk = (
-        TryOnJob.objects.filter(provider=alias, provider_job_id=provider_job_id, status=Status.RUNNING)
-        .values_list("pk", flat=True).first()
+        TryOnJob.objects.filter(
+            provider=alias, provider_job_id=provider_job_id, status=Status.RUNNING
+        )
+        .values_list("pk", flat=True)
+        .first()
     )
     if pk is None:
         return TryOnJob.objects.filter(provider=alias, provider_job_id=provider_job_id).exists()

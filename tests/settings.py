@@ -1,9 +1,15 @@
 """Settings for the test suite. ``DATABASE_URL`` switches SQLite to Postgres."""
 
+import json
 import os
+import sys
 import tempfile
+from pathlib import Path
 
 import dj_database_url
+
+# The example shop's catalog app is tested too (tests/example_project/).
+sys.path.append(str(Path(__file__).resolve().parent.parent / "example_project"))
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -24,6 +30,7 @@ INSTALLED_APPS = [
     "django_q",
     "django_tryon",
     "tests.shop",
+    "catalog",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -52,7 +59,10 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "sqlite:///" + os.path.join(tempfile.gettempdir(), "tryon-tests.sqlite3")),
+        os.environ.get(
+            "DATABASE_URL",
+            "sqlite:///" + os.path.join(tempfile.gettempdir(), "tryon-tests.sqlite3"),
+        ),
         conn_max_age=0,
     )
 }
@@ -62,27 +72,42 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TRYON_TEST_SQLITE", "")} if os.environ.get("TRYON_TEST_SQLITE") else {}
+    # A file, not memory, so that qcluster subprocesses share the test database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"tryon-test-{os.getpid()}.sqlite3")
+    }
+# A qcluster started by the tests (tests/cluster.py) connects straight to the test database.
+if os.environ.get("TRYON_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["TRYON_DB_NAME"]
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A qcluster subprocess must share the test's storage: the cluster fixture passes it as JSON.
+if os.environ.get("TRYON_DEFAULT_STORAGE"):
+    STORAGES["default"] = json.loads(os.environ["TRYON_DEFAULT_STORAGE"])
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = os.path.join(tempfile.gettempdir(), "tryon-static")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 Q_CLUSTER = {
+    # "name" salts the signed task packages; "cluster_name" picks the queue (unique per test).
     "name": "tryon-tests",
-    "orm": "default",
-    "workers": 2,
+    "cluster_name": os.environ.get("TRYON_Q_NAME", "tryon-tests"),
+    "workers": int(os.environ.get("TRYON_Q_WORKERS", "2")),
     "timeout": 60,
     "retry": 90,
     "max_attempts": 2,
     "catch_up": False,
     "poll": 0.1,
+    "guard_cycle": 0.2,
 }
+if os.environ.get("TRYON_Q_BROKER") == "redis":
+    Q_CLUSTER["redis"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+else:
+    Q_CLUSTER["orm"] = "default"
 
 TRYON = {
     "DEFAULT_PROVIDER": "sandbox",
@@ -90,7 +115,11 @@ TRYON = {
         "sandbox": {"BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "LATENCY": 0},
     },
     "POLL_INTERVAL": 0.2,
+    "TICK_SECONDS": 3,
 }
+# Per-run TRYON overrides for qcluster subprocesses (tests/cluster.py), as JSON.
+if os.environ.get("TRYON_OVERRIDES"):
+    TRYON.update(json.loads(os.environ["TRYON_OVERRIDES"]))
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -15,6 +15,8 @@ from typing import IO, Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import tryon_settings
+
 
 class ErrorKind(enum.StrEnum):
     TRANSIENT = "transient"  # retried with backoff: 5xx, 429, timeouts, resets
@@ -35,7 +37,7 @@ class ProviderError(Exception):
     def __init__(
         self,
         code: str,
-        message: str | None = None,
+        message: Any = None,  # str or lazy translation
         *,
         provider_code: str = "",
         retry_after: float | None = None,
@@ -157,11 +159,26 @@ class CheckResult:
 
 @dataclass
 class WebhookEvent:
-    """A verified provider callback, reduced to what the pipeline acts on."""
+    """A verified provider callback, reduced to what the pipeline acts on.
+
+    An empty ``provider_job_id`` means "authentic, but nothing for us" (e.g. an event type
+    we don't use): it is acknowledged and ignored.
+    """
 
     provider_job_id: str
     type: str  # provider's event name
     job: ProviderJob | None = None
+
+
+class WebhookRejected(Exception):
+    """A callback that is not provably from the provider: unsigned, forged, stale, malformed.
+
+    ``reason`` is a short stable code for the response and the log; it never echoes secrets.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 class BaseProvider:
@@ -200,6 +217,13 @@ class BaseProvider:
     def timeout(self) -> float:
         return float(self.option("TIMEOUT", self.default_timeout))
 
+    def first_poll_after(self) -> float:
+        """Seconds from submission to the first poll: about the provider's typical latency.
+
+        0 makes the submitting worker poll at once (for providers that are usually done).
+        """
+        return float(self.option("FIRST_POLL_AFTER", tryon_settings.POLL_INTERVAL))
+
     # What a job will cost, before anything is sent.
     def estimate_credits(self, request: TryOnRequest | None = None) -> int:
         return int(self.option("COST", self.default_cost))
@@ -236,5 +260,21 @@ class BaseProvider:
         """Verify the credentials as cheaply as possible, spending no credit."""
         return CheckResult(True, "Nothing to check.")
 
+    def extra_results(self, job: ProviderJob) -> list[str]:
+        """Extra images to store with the result, by ``TryOnJob`` field name (e.g. ``"mask"``)."""
+        return []
+
+    @contextmanager
+    def open_extra(self, job: ProviderJob, name: str) -> Iterator[IO[bytes]]:
+        """One of ``extra_results``, streamed like ``open_result``."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    @classmethod
+    def option_errors(cls, options: dict[str, Any]) -> list[str]:
+        """Problems with an alias's options, reported by the system checks (``tryon.E010``)."""
+        return []
+
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
-        raise PermanentError("invalid_input", "This provider does not send webhooks.")
+        """Verify and read a callback; raise ``WebhookRejected`` unless it is authentic."""
+        raise WebhookRejected("webhooks_unsupported")

@@ -59,10 +59,19 @@ def is_public_host(host: str) -> bool:
     except (socket.gaierror, UnicodeError):
         return False
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global or address.is_multicast:
             return False
     return bool(infos)
+
+
+def is_link_local_host(host: str) -> bool:
+    """True when the host resolves to a link-local address (169.254.169.254: cloud metadata)."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return any(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_link_local for i in infos)
 
 
 class HttpProvider(BaseProvider):
@@ -95,14 +104,20 @@ class HttpProvider(BaseProvider):
 
     # Calling the API -------------------------------------------------------------------
 
-    def call(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+    def call(
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> requests.Response:
         """One HTTP call; connection failures become ``TransientError``. Never raises on status."""
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         headers = {**(self.auth_headers() if auth else {}), **kwargs.pop("headers", {})}
         try:
             return self.session.request(
-                method, url, headers=headers, timeout=kwargs.pop("timeout", self.timeout),
-                allow_redirects=False, **kwargs,
+                method,
+                url,
+                headers=headers,
+                timeout=kwargs.pop("timeout", self.timeout),
+                allow_redirects=False,
+                **kwargs,
             )
         except requests.Timeout:
             raise TransientError("timeout") from None
@@ -121,7 +136,9 @@ class HttpProvider(BaseProvider):
         try:
             return response.json()
         except ValueError:
-            raise TransientError("bad_response", provider_code=f"http_{response.status_code}") from None
+            raise TransientError(
+                "bad_response", provider_code=f"http_{response.status_code}"
+            ) from None
 
     def error_for(self, response: requests.Response) -> ProviderError:
         """Map an HTTP error status onto our kinds. Providers refine with the body."""
@@ -130,12 +147,14 @@ class HttpProvider(BaseProvider):
         message = self.error_message(response)
         if status == 429:
             return TransientError(
-                "rate_limited", provider_code=code,
+                "rate_limited",
+                provider_code=code,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 500 or status in (408, 425):
             return TransientError(
-                "provider_unavailable", provider_code=code,
+                "provider_unavailable",
+                provider_code=code,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status in (401, 403):
@@ -168,6 +187,9 @@ class HttpProvider(BaseProvider):
             raise PermanentError("url_not_allowed", provider_code=parts.scheme or "no_scheme")
         if not self.allow_private_urls and not is_public_host(parts.hostname):
             raise PermanentError("url_not_allowed", provider_code="private_address")
+        # ALLOW_PRIVATE_URLS is for emulators on loopback; cloud metadata stays out of reach.
+        if self.allow_private_urls and is_link_local_host(parts.hostname):
+            raise PermanentError("url_not_allowed", provider_code="link_local_address")
 
     @contextmanager
     def download(self, url: str, *, max_bytes: int | None = None) -> Iterator[IO[bytes]]:

@@ -58,6 +58,9 @@ class SandboxProvider(BaseProvider):
     default_cost = 1
     default_timeout = 5.0
 
+    def first_poll_after(self) -> float:
+        return float(self.option("LATENCY", 3.0))
+
     def outcome_for(self, request: TryOnRequest) -> str:
         outcome = request.options.get("outcome") or self.option("OUTCOME", "succeed")
         marker = _MARKER.search(f"{request.description} {request.prompt}")
@@ -74,7 +77,9 @@ class SandboxProvider(BaseProvider):
     def submit(self, request: TryOnRequest) -> ProviderJob:
         outcome = self.outcome_for(request)
         if outcome == "transient" or (outcome == "transient_once" and request.attempt <= 1):
-            raise TransientError("rate_limited", provider_code="429", retry_after=1, no_job_created=True)
+            raise TransientError(
+                "rate_limited", provider_code="429", retry_after=1, no_job_created=True
+            )
         if outcome == "unavailable":
             raise TransientError("provider_unavailable", provider_code="503", no_job_created=True)
         if outcome == "account":
@@ -83,12 +88,16 @@ class SandboxProvider(BaseProvider):
             raise AccountError("auth_failed", provider_code="401", no_job_created=True)
         latency_ms = int(float(self.option("LATENCY", 3.0)) * 1000)
         job_id = f"sbx-{int(time.time() * 1000)}-{latency_ms}-{outcome}-{secrets.token_hex(6)}"
-        return ProviderJob(id=job_id, state=JobState.RUNNING, credits=self.estimate_credits(request))
+        return ProviderJob(
+            id=job_id, state=JobState.RUNNING, credits=self.estimate_credits(request)
+        )
 
     def poll(self, job: ProviderJob) -> ProviderJob:
         match = _ID.match(job.id)
         if not match:
-            return ProviderJob(id=job.id, state=JobState.FAILED, error=PermanentError("bad_response"))
+            return ProviderJob(
+                id=job.id, state=JobState.FAILED, error=PermanentError("bad_response")
+            )
         started_ms, latency_ms, outcome = int(match[1]), int(match[2]), match[3]
         if job.data.get("canceled"):
             return ProviderJob(id=job.id, state=JobState.CANCELED, credits=0, data=job.data)
@@ -138,7 +147,9 @@ def render_preview(request: TryOnRequest, *, label: str = "PREVIEW · sandbox tr
     if request.garment is not None:
         garment = _cut_out(_open(request.garment.content))
         scale = (width * frac) / garment.width
-        garment = garment.resize((max(1, int(garment.width * scale)), max(1, int(garment.height * scale))))
+        garment = garment.resize(
+            (max(1, int(garment.width * scale)), max(1, int(garment.height * scale)))
+        )
         x = (width - garment.width) // 2
         y = max(0, min(height - garment.height, int(height * centre_y - garment.height / 2)))
         canvas.paste(garment, (x, y), garment)

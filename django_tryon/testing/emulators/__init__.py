@@ -1,0 +1,15 @@
+"""Loopback emulators of the hosted try-on providers, with fault injection."""
+
+from .base import Emulator, Fault, FaultSpec, RecordedRequest
+from .changeclothes import ChangeClothesEmulator
+from .magichour import MagicHourEmulator, SentWebhook
+
+__all__ = [
+    "ChangeClothesEmulator",
+    "Emulator",
+    "Fault",
+    "FaultSpec",
+    "MagicHourEmulator",
+    "RecordedRequest",
+    "SentWebhook",
+]
