@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tests.services import REDIS_URL, require_redis
+from tests.availability import REDIS_URL, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 

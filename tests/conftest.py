@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures", "tests.cluster"]
+pytest_plugins = ["tests.fixtures", "tests.cluster", "tests.s3"]

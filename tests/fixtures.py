@@ -43,20 +43,29 @@ def product(db):
     return Product.objects.create(name="Linen shirt")
 
 
-@pytest.fixture
-def garment(product) -> Garment:
-    g = Garment(product=product, name="Linen shirt", category="upper_body", description="white linen shirt")
+def create_garment(product, **fields) -> Garment:
+    fields = {"name": "Linen shirt", "category": "upper_body", "description": "white linen shirt", **fields}
+    g = Garment(product=product, **fields)
     g.image.save("shirt.png", ContentFile(make_image((400, 400), "PNG", (200, 40, 40), person=False)), save=False)
     g.save()
     return g
 
 
-@pytest.fixture
-def model_photo(db) -> ModelPhoto:
-    m = ModelPhoto(name="Alex")
+def create_model_photo(**fields) -> ModelPhoto:
+    m = ModelPhoto(**{"name": "Alex", **fields})
     m.image.save("alex.jpg", ContentFile(make_image()), save=False)
     m.save()
     return m
+
+
+@pytest.fixture
+def garment(product) -> Garment:
+    return create_garment(product)
+
+
+@pytest.fixture
+def model_photo(db) -> ModelPhoto:
+    return create_model_photo()
 
 
 @pytest.fixture

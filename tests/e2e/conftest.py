@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.services import require_chromium
+from tests.availability import require_chromium
 
 # Playwright's sync API runs an event loop in the test thread, which makes Django refuse
 # ORM calls there; the calls the tests make are plain synchronous ones all the same.

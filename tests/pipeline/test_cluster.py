@@ -6,7 +6,7 @@ from django.db.models import Count
 from django_tryon.models import Status, TryOnJob
 from django_tryon.services import request_tryon
 from tests.cluster import wait_until
-from tests.services import require_postgres
+from tests.availability import require_postgres
 
 JOBS = 50
 

@@ -1,0 +1,91 @@
+"""``seed_demo``: a catalogue that covers every category, valid pictures, idempotent."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from catalog.models import Product
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from PIL import Image
+
+from django_tryon.imaging import validate_image
+from django_tryon.models import Category, Garment, ModelPhoto, Status
+from django_tryon.services import request_tryon
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list[tuple[object, ...]]]:
+    return {
+        "products": list(Product.objects.order_by("pk").values_list("pk", "slug", "image")),
+        "garments": list(Garment.objects.order_by("pk").values_list("pk", "name", "image")),
+        "photos": list(ModelPhoto.objects.order_by("pk").values_list("pk", "name", "image")),
+        "users": list(get_user_model().objects.order_by("pk").values_list("pk", "username")),
+    }
+
+
+def test_seed_is_idempotent_and_covers_the_catalogue():
+    output = seed()
+    first = snapshot()
+    assert "username 'admin', password 'admin'" in output
+
+    assert Product.objects.published().count() >= 8
+    assert Product.objects.filter(is_published=False).exists()  # shows the admin's filter off
+    assert Garment.objects.count() >= 8
+    assert set(Garment.objects.values_list("category", flat=True)) == set(Category.values)
+    for product in Product.objects.all():
+        assert product.image, product
+        assert Garment.objects.for_product(product).count() == 1
+    assert ModelPhoto.objects.count() >= 4
+    for category in Category.values:
+        assert ModelPhoto.objects.suiting(category).exists(), category
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password("admin")
+
+    seed()
+    assert snapshot() == first
+
+
+def test_astronaut_is_an_upper_body_photo():
+    seed()
+    astronaut = ModelPhoto.objects.get(name__startswith="Astronaut")
+    assert astronaut.category_list == [Category.UPPER_BODY]
+    assert (astronaut.image_width, astronaut.image_height) == (512, 512)
+    others = ModelPhoto.objects.exclude(pk=astronaut.pk)
+    assert others.count() >= 3
+    assert all(set(p.category_list) == set(Category.values) for p in others)
+
+
+def test_pictures_are_valid_images_for_the_app():
+    seed()
+    files = [g.image for g in Garment.objects.all()] + [p.image for p in ModelPhoto.objects.all()]
+    for field_file in files:
+        with field_file.open("rb") as handle:
+            info = validate_image(handle)
+            handle.seek(0)
+            with Image.open(handle) as image:
+                image.load()
+        assert info.format in {"PNG", "JPEG"}
+        assert min(image.size) >= 512, field_file.name
+    # Garments are flat lays on white: the corners are white.
+    with Garment.objects.first().image.open("rb") as handle, Image.open(handle) as image:
+        assert image.convert("RGB").getpixel((2, 2)) == (255, 255, 255)
+
+
+def test_seeded_garment_goes_through_the_pipeline(drive):
+    seed()
+    garment = Garment.objects.get(name="Pleated Midi Skirt")
+    photo = ModelPhoto.objects.suiting(garment.category).first()
+    job = request_tryon(garment, photo)
+    assert drive() == 0
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED, job.error_message
+    assert job.result

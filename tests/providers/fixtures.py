@@ -1,0 +1,23 @@
+"""Fixtures: the emulators (``django_tryon.testing.fixtures``) with aliases pointed at them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.providers.support import cc_alias, mh_alias, tryon
+
+
+@pytest.fixture
+def mh(magichour_emulator: Any, settings: Any) -> Any:
+    """The Magic Hour emulator, and the default alias ``magichour`` pointed at it."""
+    settings.TRYON = tryon({"magichour": mh_alias(magichour_emulator)}, "magichour")
+    return magichour_emulator
+
+
+@pytest.fixture
+def cc(changeclothes_emulator: Any, settings: Any) -> Any:
+    """The Change Clothes emulator, and the default alias ``changeclothes`` pointed at it."""
+    settings.TRYON = tryon({"changeclothes": cc_alias(changeclothes_emulator)}, "changeclothes")
+    return changeclothes_emulator
