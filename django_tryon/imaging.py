@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 from typing import IO
 
@@ -87,7 +88,11 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
             code="not_an_image",
         )
     try:
-        with Image.open(fileobj) as image:
+        with warnings.catch_warnings():
+            # We check the pixel count ourselves, against our own (lower) limit, just below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(fileobj)
+        with image:
             fmt = image.format or ""
             if fmt not in tryon_settings.ALLOWED_FORMATS:
                 raise ValidationError(
