@@ -52,6 +52,47 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class DigestedImage(models.Model):
+    """A model whose ``image`` content digest is kept on the row.
+
+    The digest (sha256 of the stored bytes) goes into job fingerprints. Computing it means
+    reading and validating the file, so it is done once per stored file: it is cleared
+    whenever the image changes and filled in by ``image_sha256()`` on first use.
+    """
+
+    image_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_image_name = instance.__dict__.get("image")
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        image = self.image  # type: ignore[attr-defined]
+        loaded = getattr(self, "_loaded_image_name", None)
+        if not image or not image._committed or image.name != loaded:
+            self.image_digest = ""
+        super().save(*args, **kwargs)
+        self._loaded_image_name = image.name
+
+    def image_sha256(self) -> str:
+        """The digest of the current image, validated by content the first time.
+
+        Raises ``ValidationError`` when the stored file is not an acceptable image.
+        """
+        if not self.image_digest:
+            from .imaging import validate_image
+
+            with self.image.open("rb") as handle:  # type: ignore[attr-defined]
+                self.image_digest = validate_image(handle).digest
+            type(self).objects.filter(pk=self.pk).update(image_digest=self.image_digest)  # type: ignore[attr-defined]
+        return self.image_digest
+
+
 class GarmentQuerySet(models.QuerySet["Garment"]):
     def for_product(self, product: models.Model) -> GarmentQuerySet:
         return self.filter(
@@ -62,7 +103,7 @@ class GarmentQuerySet(models.QuerySet["Garment"]):
         return self.filter(is_active=True)
 
 
-class Garment(models.Model):
+class Garment(DigestedImage):
     """A piece of clothing of one of the shop's products (any model, no change to it)."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("product type"))
@@ -77,7 +118,6 @@ class Garment(models.Model):
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_digest = models.CharField(max_length=64, blank=True, editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     description = models.CharField(
         _("description"), max_length=300, blank=True,
@@ -112,7 +152,7 @@ class ModelPhotoQuerySet(models.QuerySet["ModelPhoto"]):
         return self.filter(is_active=True, categories__contains=category)
 
 
-class ModelPhoto(models.Model):
+class ModelPhoto(DigestedImage):
     """A merchant's photo of a person wearing the shop's garments in generated pictures."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -122,7 +162,6 @@ class ModelPhoto(models.Model):
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_digest = models.CharField(max_length=64, blank=True, editable=False)
     # Comma-separated Category values; the names are never substrings of each other.
     categories = models.CharField(
         _("suits categories"), max_length=100,

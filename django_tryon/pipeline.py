@@ -33,6 +33,7 @@ import random
 import secrets
 import time
 from datetime import timedelta
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -71,7 +72,8 @@ def enqueue(func: str, *args: Any) -> None:
     """Send a wake-up message once the surrounding transaction (if any) has committed."""
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task(func, *args))
+    # Our rows are the record of what happened: no Task row is kept for a task that succeeded.
+    transaction.on_commit(lambda: async_task(func, *args, q_options={"save": False}))
 
 
 def enqueue_advance(job_id: int) -> None:
@@ -202,7 +204,7 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
             _write(job, next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
         return False
     cap = provider.option("MAX_CONCURRENT")
-    with transaction.atomic():
+    with transaction.atomic() if cap else nullcontext():
         if cap:
             # Serialise slot-taking per alias; SQLite serialises writers anyway.
             ProviderState.objects.get_or_create(alias=job.provider)
@@ -286,15 +288,15 @@ def _apply_state(
         credits = _credits_after(job, pjob.credits)
         data["credits"] = pjob.credits
     if pjob.state == JobState.SUCCEEDED:
-        _write(
-            job,
-            release=release,
-            provider_data=data,
-            credits_charged=credits,
-            result_ready_at=now,
-            transient_errors=0,
-            next_check_at=now,
-        )
+        ready = {
+            "provider_data": data, "credits_charged": credits, "result_ready_at": now,
+            "transient_errors": 0, "next_check_at": now,
+        }
+        if release:  # another worker will fetch it: the row must say the result is ready
+            _write(job, **ready)
+        else:  # this worker fetches it right away; the final write records all of it
+            for name, value in ready.items():
+                setattr(job, name, value)
     elif pjob.state == JobState.FAILED:
         _finish_failed(
             job,
@@ -343,7 +345,8 @@ def _fetch(job: TryOnJob, provider: BaseProvider) -> None:
         _on_error(job, provider, TransientError("storage_error"))
         return
     extras = _fetch_extras(job, provider, pjob)
-    if not _finish(job, Status.SUCCEEDED, None, result=name, **extras):
+    done = {"provider_data": job.provider_data, "credits_charged": job.credits_charged}
+    if not _finish(job, Status.SUCCEEDED, None, result=name, **done, **extras):
         for stored in (name, *extras.values()):
             delete_quietly(stored)  # another worker or a cancel won: leave no orphan
         return
@@ -423,7 +426,7 @@ def _on_error(
             _finish_failed(job, error, provider=provider)
         return
     delay = backoff(errors, error.retry_after)
-    _write(
+    if _write(
         job,
         **back_to_queue,
         transient_errors=errors,
@@ -431,7 +434,8 @@ def _on_error(
         error_message=error.message,
         provider_error_code=error.provider_code,
         next_check_at=now + timedelta(seconds=delay),
-    )
+    ):
+        ensure_ticker()  # the retry is due in seconds: don't leave it to the sweep
 
 
 def _fallback_alias(job: TryOnJob, provider: BaseProvider) -> str | None:
@@ -586,8 +590,12 @@ def _image_input(field_file: Any) -> ImageInput:
 
 
 def build_request(job: TryOnJob) -> TryOnRequest:
+    """What the provider sees of a job; built once per job and worker (it reads the images)."""
+    cached: TryOnRequest | None = getattr(job, "_tryon_request", None)
+    if cached is not None:
+        return cached
     garment = job.garment
-    return TryOnRequest(
+    job._tryon_request = TryOnRequest(  # type: ignore[attr-defined]
         person=_image_input(job.person_file),
         garment=_image_input(garment.image) if garment is not None and garment.image else None,
         category=job.category,
@@ -597,6 +605,7 @@ def build_request(job: TryOnJob) -> TryOnRequest:
         name=f"django-tryon job {job.pk}",
         attempt=max(1, job.attempts),
     )
+    return job._tryon_request  # type: ignore[attr-defined]
 
 
 # The ticker and the sweep --------------------------------------------------------------------

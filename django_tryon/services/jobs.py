@@ -57,12 +57,6 @@ def resolve_provider(alias: str | None) -> BaseProvider:
         ) from None
 
 
-def prepare_stored_image(field_file: Any) -> PreparedImage:
-    """Validate an image already in storage (a garment's or a model photo's)."""
-    with field_file.open("rb") as handle:
-        return PreparedImage(validate_image(handle))
-
-
 def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
     """Validate an uploaded person photo and re-encode it without metadata."""
     handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
@@ -176,20 +170,19 @@ def request_tryon(
         raise ValidationError(_("This garment is not available for try-on."), code="garment_inactive")
     check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
 
-    garment_digest = ""
-    if garment is not None and garment.image:
-        garment_digest = prepare_stored_image(garment.image).info.digest
+    garment_digest = garment.image_sha256() if garment is not None and garment.image else ""
+    upload: PreparedImage | None = None
     if isinstance(person_image, ModelPhoto):
-        person = prepare_stored_image(person_image.image)
+        person_digest = person_image.image_sha256()
         model_photo: ModelPhoto | None = person_image
     else:
         if check_quality is None:
             check_quality = source == Source.SHOPPER
-        person = prepare_upload(person_image, check_quality=check_quality)
-        model_photo = None
+        upload = prepare_upload(person_image, check_quality=check_quality)
+        person_digest, model_photo = upload.info.digest, None
 
     fp = fingerprint(
-        person_digest=person.info.digest, garment_digest=garment_digest,
+        person_digest=person_digest, garment_digest=garment_digest,
         prompt=prompt or (garment.prompt if garment else ""), category=category, provider=alias,
         options=options,
     )
@@ -214,8 +207,8 @@ def request_tryon(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            if person.content is not None:
-                name = get_storage().save(random_name("people", "jpg"), ContentFile(person.content))
+            if upload is not None and upload.content is not None:
+                name = get_storage().save(random_name("people", "jpg"), ContentFile(upload.content))
                 stored.append(name)
                 fields["person_image"] = name
             if earlier is not None:
