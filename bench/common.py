@@ -34,7 +34,9 @@ def setup_django(fresh_db: bool = True) -> None:
     call_command("migrate", verbosity=0)
 
 
-def start_cluster(workers: int = 2, tryon: dict[str, Any] | None = None, broker: str = "orm") -> Any:
+def start_cluster(
+    workers: int = 2, tryon: dict[str, Any] | None = None, broker: str = "orm"
+) -> Any:
     """A qcluster subprocess on this database, with a queue of its own."""
     from django.conf import settings
     from django.db import connection
@@ -68,7 +70,10 @@ def files_storage(name: str) -> dict[str, Any]:
 
     location = ROOT / "bench" / ".work" / name
     location.mkdir(parents=True, exist_ok=True)
-    entry = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}
+    entry = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location)},
+    }
     settings.STORAGES = {**settings.STORAGES, "default": entry}
     return entry
 
@@ -92,7 +97,11 @@ def report(name: str, value: float, baseline: float, unit: str, note: str = "") 
     db = os.environ.get("DATABASE_URL", "sqlite").split("@")[-1]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\nEach entry: the command, then its RESULT line.\n")
+        RESULTS.write_text(
+            "# Benchmark results\n\nEach entry: the command, then its RESULT line.\n"
+        )
     with RESULTS.open("a") as out:
-        out.write(f"\n- {stamp} · `{command}` · db={db} · unit: {unit}{' · ' + note if note else ''}\n")
+        out.write(
+            f"\n- {stamp} · `{command}` · db={db} · unit: {unit}{' · ' + note if note else ''}\n"
+        )
         out.write(f"  `{line}`\n")

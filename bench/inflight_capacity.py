@@ -31,7 +31,9 @@ def main() -> None:
     from tests.shop.models import Product
 
     provider = {"BACKEND": "bench.providers.FixedLatencyProvider", "LATENCY": args.latency}
-    cluster = start_cluster(args.workers, {"PROVIDERS": {"bench": provider}, "DEFAULT_PROVIDER": "bench"}, args.broker)
+    cluster = start_cluster(
+        args.workers, {"PROVIDERS": {"bench": provider}, "DEFAULT_PROVIDER": "bench"}, args.broker
+    )
     try:
         garment = create_garment(Product.objects.create(name="Bench shirt"))
         photo = create_model_photo()
@@ -40,13 +42,22 @@ def main() -> None:
             request_tryon(garment, photo, options={"n": i})
         created = time.monotonic() - start
         done = TryOnJob.objects.filter(status=Status.SUCCEEDED)
-        elapsed = wait_for(lambda: done.count() >= args.jobs, timeout=args.latency * 30 + 120) + created
+        elapsed = (
+            wait_for(lambda: done.count() >= args.jobs, timeout=args.latency * 30 + 120) + created
+        )
         peak = TryOnJob.objects.aggregate(Max("attempts"))["attempts__max"]
-        print(f"{args.jobs} jobs created in {created:.1f} s; all done after {elapsed:.1f} s; max submissions per job {peak}")
+        print(
+            f"{args.jobs} jobs created in {created:.1f} s; all done after {elapsed:.1f} s; max submissions per job {peak}"
+        )
     finally:
         cluster.stop()
-    report("inflight_capacity", elapsed, args.latency, "seconds until all done vs the provider's latency",
-           f"{args.jobs} jobs, {args.workers} workers, {args.broker} broker")
+    report(
+        "inflight_capacity",
+        elapsed,
+        args.latency,
+        "seconds until all done vs the provider's latency",
+        f"{args.jobs} jobs, {args.workers} workers, {args.broker} broker",
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ def make_png(path: Path, megabytes: float) -> None:
     from PIL import Image
 
     side = int((megabytes * 2**20 / 3) ** 0.5)
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(path, "PNG", compress_level=1)
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
+        path, "PNG", compress_level=1
+    )
 
 
 def child(url: str, location: str) -> None:
@@ -42,7 +44,10 @@ def child(url: str, location: str) -> None:
 
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
     }
     settings.TRYON = {**settings.TRYON, "MAX_RESULT_BYTES": 64 * 2**20}
     provider = HttpProvider("bench", ALLOW_PRIVATE_URLS=True)
@@ -55,8 +60,12 @@ def child(url: str, location: str) -> None:
 
 def measure(url: str, location: str) -> tuple[int, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", url, location], capture_output=True, text=True, check=True,
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, __file__, "--child", url, location],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout.split()
     return int(out[-2]), float(out[-1])
 
@@ -78,8 +87,19 @@ def main() -> None:
         Image.new("RGB", (16, 16)).save(small, "PNG")
         Path(served, "small.png").write_bytes(small.getvalue())
         server = subprocess.Popen(
-            [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", served],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                served,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N ..."
@@ -90,10 +110,17 @@ def main() -> None:
             size_big, value = measure(f"{base}/big.png", stored)
         finally:
             server.terminate()
-    print(f"stored {size_big / 2**20:.1f} MB with peak RSS {value:.1f} MB; "
-          f"{size_small} bytes with {baseline:.1f} MB: +{value - baseline:.1f} MB")
-    report("result_memory", value, baseline, "peak RSS in MB, 20 MB result vs 1 KB result",
-           f"+{value - baseline:.1f} MB for a {size_big / 2**20:.1f} MB result")
+    print(
+        f"stored {size_big / 2**20:.1f} MB with peak RSS {value:.1f} MB; "
+        f"{size_small} bytes with {baseline:.1f} MB: +{value - baseline:.1f} MB"
+    )
+    report(
+        "result_memory",
+        value,
+        baseline,
+        "peak RSS in MB, 20 MB result vs 1 KB result",
+        f"+{value - baseline:.1f} MB for a {size_big / 2**20:.1f} MB result",
+    )
 
 
 if __name__ == "__main__":

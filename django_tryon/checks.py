@@ -88,9 +88,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="tryon.W001",
                 )
             )
-        longest_call = max(
-            longest_call, float(config.options.get("TIMEOUT", backend.default_timeout))
-        )
+        timeout = config.options.get("TIMEOUT", getattr(backend, "default_timeout", 0))
+        longest_call = max(longest_call, float(timeout or 0))
 
     if tryon_settings.STORAGE not in settings.STORAGES:
         errors.append(

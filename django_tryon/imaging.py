@@ -96,15 +96,21 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
             fmt = image.format or ""
             if fmt not in tryon_settings.ALLOWED_FORMATS:
                 raise ValidationError(
-                    _("%(format)s pictures are not accepted. Please use a JPEG, PNG or WebP photo."),
-                    code="unsupported_format", params={"format": fmt},
+                    _(
+                        "%(format)s pictures are not accepted. Please use a JPEG, PNG or WebP photo."
+                    ),
+                    code="unsupported_format",
+                    params={"format": fmt},
                 )
             width, height = image.size
             if width * height > tryon_settings.MAX_IMAGE_PIXELS:
                 raise ValidationError(
                     _("The picture is too big (%(mp)d megapixels); the limit is %(limit)d."),
                     code="too_many_pixels",
-                    params={"mp": width * height // 10**6, "limit": tryon_settings.MAX_IMAGE_PIXELS // 10**6},
+                    params={
+                        "mp": width * height // 10**6,
+                        "limit": tryon_settings.MAX_IMAGE_PIXELS // 10**6,
+                    },
                 )
             # Decoding at reduced scale is cheap and still reads every byte: truncation shows.
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
@@ -112,34 +118,51 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
     except ValidationError:
         raise
     except Image.DecompressionBombError:
-        raise ValidationError(_("The picture is too big to process."), code="too_many_pixels") from None
+        raise ValidationError(
+            _("The picture is too big to process."), code="too_many_pixels"
+        ) from None
     except UnidentifiedImageError:
-        raise ValidationError(_("This file is not a picture we can read."), code="not_an_image") from None
+        raise ValidationError(
+            _("This file is not a picture we can read."), code="not_an_image"
+        ) from None
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(
-            _("The picture is damaged or incomplete. Please upload it again."), code="truncated_image"
+            _("The picture is damaged or incomplete. Please upload it again."),
+            code="truncated_image",
         ) from None
     finally:
         fileobj.seek(0)
     return ImageInfo(format=fmt, width=width, height=height, size=size, digest=digest_of(fileobj))
 
 
+def _flatten(image: Image.Image) -> Image.Image:
+    """Plain RGB, whatever the mode: transparent pixels become white, not black."""
+    if image.mode == "RGB":
+        return image
+    if "A" in image.getbands() or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
 def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
     """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
-    with Image.open(fileobj) as image:
-        image.seek(0)  # first frame of an animation
-        image = ImageOps.exif_transpose(image)
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGBA").convert("RGB") if "A" in image.mode or image.mode == "P" else image.convert("RGB")
-        edge = tryon_settings.PHOTO_MAX_EDGE
-        if max(image.size) > edge:
-            image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    with Image.open(fileobj) as opened:
+        opened.seek(0)  # the first frame of an animation
+        image = _flatten(ImageOps.exif_transpose(opened))
+    edge = tryon_settings.PHOTO_MAX_EDGE
+    if max(image.size) > edge:
+        image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88, optimize=True)
     data = out.getvalue()
-    width, height = image.size
     info = ImageInfo(
-        format="JPEG", width=width, height=height, size=len(data),
+        format="JPEG",
+        width=image.width,
+        height=image.height,
+        size=len(data),
         digest=hashlib.sha256(data).hexdigest(),
     )
     return data, info
@@ -152,7 +175,9 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
         width, height = image.size
         if min(width, height) < tryon_settings.PHOTO_MIN_SHORT_EDGE:
             raise ValidationError(
-                _("This photo is too small (%(w)d×%(h)d). Please use a photo at least %(min)d pixels on each side."),
+                _(
+                    "This photo is too small (%(w)d×%(h)d). Please use a photo at least %(min)d pixels on each side."
+                ),
                 code="photo_too_small",
                 params={"w": width, "h": height, "min": tryon_settings.PHOTO_MIN_SHORT_EDGE},
             )
@@ -162,7 +187,9 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
     stats = ImageStat.Stat(gray)
     if stats.stddev[0] < tryon_settings.PHOTO_MIN_CONTRAST:
         raise ValidationError(
-            _("This photo looks almost blank. Please take a photo of yourself against a plain background."),
+            _(
+                "This photo looks almost blank. Please take a photo of yourself against a plain background."
+            ),
             code="photo_uniform",
         )
     if stats.mean[0] < tryon_settings.PHOTO_MIN_BRIGHTNESS:

@@ -65,12 +65,6 @@ class DigestedImage(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_image_name = instance.__dict__.get("image")
-        return instance
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         image = self.image  # type: ignore[attr-defined]
         loaded = getattr(self, "_loaded_image_name", None)
@@ -78,6 +72,12 @@ class DigestedImage(models.Model):
             self.image_digest = ""
         super().save(*args, **kwargs)
         self._loaded_image_name = image.name
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, *args: Any, **kwargs: Any) -> Any:
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        instance._loaded_image_name = instance.__dict__.get("image")
+        return instance
 
     def image_sha256(self) -> str:
         """The digest of the current image, validated by content the first time.
@@ -106,26 +106,37 @@ class GarmentQuerySet(models.QuerySet["Garment"]):
 class Garment(DigestedImage):
     """A piece of clothing of one of the shop's products (any model, no change to it)."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("product type"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("product type")
+    )
     object_id = models.CharField(_("product id"), max_length=64)
     product = GenericForeignKey("content_type", "object_id")
 
     name = models.CharField(_("name"), max_length=200, blank=True)
     image = models.ImageField(
-        _("image"), storage=get_storage, upload_to=upload_to("garments"), blank=True,
-        width_field="image_width", height_field="image_height",
+        _("image"),
+        storage=get_storage,
+        upload_to=upload_to("garments"),
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
         help_text=_("A flat or mannequin photo of the garment on a plain background."),
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     description = models.CharField(
-        _("description"), max_length=300, blank=True,
+        _("description"),
+        max_length=300,
+        blank=True,
         help_text=_("Optional, in English: helps some providers (e.g. 'red silk blouse')."),
     )
     prompt = models.TextField(
-        _("prompt"), blank=True,
-        help_text=_("For prompt-based providers: the garment described in English, used when there is no image."),
+        _("prompt"),
+        blank=True,
+        help_text=_(
+            "For prompt-based providers: the garment described in English, used when there is no image."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -157,16 +168,22 @@ class ModelPhoto(DigestedImage):
 
     name = models.CharField(_("name"), max_length=200)
     image = models.ImageField(
-        _("image"), storage=get_storage, upload_to=upload_to("models"),
-        width_field="image_width", height_field="image_height",
+        _("image"),
+        storage=get_storage,
+        upload_to=upload_to("models"),
+        width_field="image_width",
+        height_field="image_height",
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Comma-separated Category values; the names are never substrings of each other.
     categories = models.CharField(
-        _("suits categories"), max_length=100,
+        _("suits categories"),
+        max_length=100,
         default=",".join(Category.values),
-        help_text=_("The garment categories this photo suits (e.g. a half-body shot: upper body only)."),
+        help_text=_(
+            "The garment categories this photo suits (e.g. a half-body shot: upper body only)."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,7 +210,10 @@ class TryOnBatch(models.Model):
     """Jobs a merchant started together, followed on one progress page."""
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     provider = models.CharField(_("provider"), max_length=64)
@@ -215,8 +235,10 @@ class TryOnJobQuerySet(models.QuerySet["TryOnJob"]):
     def due(self, now: Any = None) -> TryOnJobQuerySet:
         """Active jobs whose next step is due and that no worker holds."""
         now = now or timezone.now()
-        return self.active().filter(next_check_at__lte=now).filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        return (
+            self.active()
+            .filter(next_check_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         )
 
     def featured_for(self, product: models.Model) -> TryOnJobQuerySet:
@@ -236,18 +258,29 @@ class TryOnJob(models.Model):
 
     # What is tried on.
     garment = models.ForeignKey(
-        Garment, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs",
+        Garment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
         verbose_name=_("garment"),
     )
     prompt = models.TextField(_("prompt"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     model_photo = models.ForeignKey(
-        ModelPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs",
+        ModelPhoto,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
         verbose_name=_("model photo"),
     )
     # A shopper's own photo (re-encoded, metadata stripped), when there is no model photo.
     person_image = models.ImageField(
-        _("shopper photo"), storage=get_storage, upload_to=upload_to("people"), blank=True,
+        _("shopper photo"),
+        storage=get_storage,
+        upload_to=upload_to("people"),
+        blank=True,
     )
     options = models.JSONField(_("options"), default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
@@ -257,12 +290,16 @@ class TryOnJob(models.Model):
     provider_job_id = models.CharField(_("provider job id"), max_length=200, blank=True)
     provider_data = models.JSONField(default=dict, blank=True, editable=False)
     provider_history = models.JSONField(
-        default=list, blank=True, editable=False,
+        default=list,
+        blank=True,
+        editable=False,
         help_text=_("Aliases this job left through failover, with the reason."),
     )
 
     # How it went.
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
     error_message = models.TextField(_("error"), blank=True)
     provider_error_code = models.CharField(_("provider error code"), max_length=100, blank=True)
@@ -271,17 +308,31 @@ class TryOnJob(models.Model):
     estimated_credits = models.PositiveIntegerField(default=0)
     credits_charged = models.PositiveIntegerField(_("credits"), default=0)
 
-    result = models.ImageField(_("result"), storage=get_storage, upload_to=upload_to("results"), blank=True)
+    result = models.ImageField(
+        _("result"), storage=get_storage, upload_to=upload_to("results"), blank=True
+    )
     mask = models.ImageField(storage=get_storage, upload_to=upload_to("masks"), blank=True)
 
     # Who and why.
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.API)
-    batch = models.ForeignKey(TryOnBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.API
+    )
+    batch = models.ForeignKey(
+        TryOnBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
     retry_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retries",
     )
     reused_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reuses",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reuses",
     )
     # Shopper ownership: hash of the session's owner secret; never the secret itself.
     owner = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -331,7 +382,7 @@ class TryOnJob(models.Model):
         return self.status in TERMINAL_STATUSES
 
     @property
-    def person_file(self):  # type: ignore[no-untyped-def]
+    def person_file(self) -> Any:
         """The person image: the model photo's file, or the shopper's upload."""
         if self.model_photo_id and self.model_photo and self.model_photo.image:
             return self.model_photo.image

@@ -32,8 +32,8 @@ import logging
 import random
 import secrets
 import time
+from contextlib import nullcontext, suppress
 from datetime import timedelta
-from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from . import signals
 from .conf import tryon_settings
+from .imaging import sniff_image_format
 from .models import ACTIVE_STATUSES, Lease, ProviderState, Status, TryOnJob
 from .providers import UnknownProvider, get_provider
 from .providers.base import (
@@ -288,9 +289,12 @@ def _apply_state(
         credits = _credits_after(job, pjob.credits)
         data["credits"] = pjob.credits
     if pjob.state == JobState.SUCCEEDED:
-        ready = {
-            "provider_data": data, "credits_charged": credits, "result_ready_at": now,
-            "transient_errors": 0, "next_check_at": now,
+        ready: dict[str, Any] = {
+            "provider_data": data,
+            "credits_charged": credits,
+            "result_ready_at": now,
+            "transient_errors": 0,
+            "next_check_at": now,
         }
         if release:  # another worker will fetch it: the row must say the result is ready
             _write(job, **ready)
@@ -377,8 +381,6 @@ def _fetch_extras(job: TryOnJob, provider: BaseProvider, pjob: ProviderJob) -> d
 
 
 def _extension_of(stream: Any) -> str:
-    from .imaging import sniff_image_format
-
     head = stream.read(32)
     stream.seek(0)
     return {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(sniff_image_format(head) or "", "jpg")
@@ -404,7 +406,9 @@ def _on_error(
     if error.kind == ErrorKind.PERMANENT:
         _finish_failed(job, error, provider=provider)
         return
-    back_to_queue = {"status": Status.PENDING, "provider_job_id": ""} if submitting else {}
+    back_to_queue: dict[str, Any] = (
+        {"status": Status.PENDING, "provider_job_id": ""} if submitting else {}
+    )
     if error.kind == ErrorKind.ACCOUNT:
         pause_alias(job.provider, error)
         if _fallback_alias(job, provider):
@@ -492,10 +496,8 @@ def _finish_failed(
     job: TryOnJob, error: ProviderError, *, provider: BaseProvider, **fields: Any
 ) -> None:
     if job.provider_job_id and error.code == "deadline_exceeded" and provider.supports_cancel:
-        try:
+        with suppress(ProviderError):
             provider.cancel(_provider_job(job))
-        except ProviderError:
-            pass
     if _finish(job, Status.FAILED, error, **fields):
         signals.job_failed.send(
             sender=TryOnJob, job=job, error_code=error.code, message=error.message
@@ -573,15 +575,11 @@ def _provider_job(job: TryOnJob) -> ProviderJob:
 
 
 def _image_input(field_file: Any) -> ImageInput:
-    from .imaging import sniff_image_format
-
     with field_file.open("rb") as handle:
         content = handle.read()
     url = ""
-    try:
+    with suppress(NotImplementedError):  # storages without URLs
         url = current_storage().url(field_file.name)
-    except NotImplementedError:
-        pass
     return ImageInput(
         content=content,
         format=sniff_image_format(content[:32]) or "JPEG",

@@ -17,3 +17,18 @@ job_failed_over = Signal()
 provider_paused = Signal()
 #: A paused alias takes jobs again (``sender`` is the alias). Arguments: ``alias``.
 provider_resumed = Signal()
+
+# Shopper widget (sent by ``django_tryon.services.shopper``, ``sender=TryOnJob``).
+# The widget's DOM events tryon:submit / tryon:download / tryon:error have these server-side
+# counterparts; tryon:success matches ``job_succeeded`` with ``job.source == "shopper"``.
+
+#: A shopper's try-on was accepted. Arguments: ``job``, ``request``.
+shopper_job_requested = Signal()
+#: A shopper's upload was refused before anything was stored or spent.
+#: Arguments: ``request``, ``code``, ``message``.
+shopper_request_refused = Signal()
+#: A shopper fetched their result as a download. Arguments: ``job``, ``request``.
+shopper_result_downloaded = Signal()
+#: A shopper deleted their photo and result ("Delete my photo now"). Arguments: ``job``, ``request``
+#: (``job`` is no longer in the database; its ``pk`` is None).
+shopper_job_deleted = Signal()

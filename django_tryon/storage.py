@@ -9,6 +9,7 @@ Stored names are random: nothing a user typed or uploaded ever reaches a path.
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from typing import IO, Any
 
 from django.core.files import File
@@ -57,7 +58,7 @@ class AliasStorage(Storage):
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return current_storage().get_available_name(name, max_length=max_length)
 
-    def generate_filename(self, filename: str) -> str:
+    def generate_filename(self, filename: Any) -> str:
         return current_storage().generate_filename(filename)
 
     def get_valid_name(self, name: str) -> str:
@@ -84,7 +85,7 @@ def random_name(folder: str, extension: str) -> str:
 
 
 @deconstructible
-class upload_to:  # noqa: N801 - used like a function in field definitions
+class upload_to:
     """``upload_to`` that throws the uploaded name away, keeping only a safe extension."""
 
     def __init__(self, folder: str) -> None:
@@ -108,8 +109,5 @@ def save_stream(folder: str, extension: str, stream: IO[bytes]) -> str:
 
 def delete_quietly(name: str | None) -> None:
     if name:
-        try:
+        with suppress(FileNotFoundError):
             get_storage().delete(name)
-        except FileNotFoundError:
-            pass
-

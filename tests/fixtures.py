@@ -44,9 +44,18 @@ def product(db):
 
 
 def create_garment(product, **fields) -> Garment:
-    fields = {"name": "Linen shirt", "category": "upper_body", "description": "white linen shirt", **fields}
+    fields = {
+        "name": "Linen shirt",
+        "category": "upper_body",
+        "description": "white linen shirt",
+        **fields,
+    }
     g = Garment(product=product, **fields)
-    g.image.save("shirt.png", ContentFile(make_image((400, 400), "PNG", (200, 40, 40), person=False)), save=False)
+    g.image.save(
+        "shirt.png",
+        ContentFile(make_image((400, 400), "PNG", (200, 40, 40), person=False)),
+        save=False,
+    )
     g.save()
     return g
 

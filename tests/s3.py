@@ -48,7 +48,10 @@ def s3_storage(s3_server: str, settings: Any) -> dict[str, Any]:
 
     bucket = f"tryon-{uuid.uuid4().hex[:12]}"
     boto3.client(
-        "s3", endpoint_url=s3_server, aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         region_name="us-east-1",
     ).create_bucket(Bucket=bucket)
     entry = {

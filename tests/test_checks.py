@@ -23,7 +23,9 @@ def test_an_unknown_default_provider():
 
 
 def test_a_backend_that_does_not_import():
-    assert ids(PROVIDERS={"sandbox": SANDBOX, "x": {"BACKEND": "no.such.Provider"}}) == ["tryon.E002"]
+    assert ids(PROVIDERS={"sandbox": SANDBOX, "x": {"BACKEND": "no.such.Provider"}}) == [
+        "tryon.E002"
+    ]
     assert ids(PROVIDERS={"sandbox": SANDBOX, "x": {}}) == ["tryon.E002"]
 
 
@@ -41,7 +43,10 @@ def test_django_q_not_installed(settings):
     assert ids() == ["tryon.E005"]
 
 
-@pytest.mark.parametrize(("timeout", "retry", "expected"), [(60, 90, []), (90, 90, ["tryon.E006"]), (120, 60, ["tryon.E006"])])
+@pytest.mark.parametrize(
+    ("timeout", "retry", "expected"),
+    [(60, 90, []), (90, 90, ["tryon.E006"]), (120, 60, ["tryon.E006"])],
+)
 def test_q_cluster_timeout_must_be_below_retry(settings, timeout, retry, expected):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": timeout, "retry": retry}
     assert ids() == expected
@@ -78,6 +83,9 @@ def test_manage_py_check_reports_them(capsys):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
-    with override_settings(TRYON={"DEFAULT_PROVIDER": "nope"}), pytest.raises(SystemCheckError) as failed:
+    with (
+        override_settings(TRYON={"DEFAULT_PROVIDER": "nope"}),
+        pytest.raises(SystemCheckError) as failed,
+    ):
         call_command("check")
     assert "tryon.E001" in str(failed.value)

@@ -37,7 +37,10 @@ def test_the_storage_alias_is_resolved_at_call_time(settings, tmp_path):
 
     settings.STORAGES = {
         **settings.STORAGES,
-        "tryon": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "tryon": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
     }
     settings.TRYON = {**settings.TRYON, "STORAGE": "tryon"}
     name = get_storage().save("tryon/b.txt", ContentFile(b"b"))
@@ -48,7 +51,10 @@ def test_the_storage_alias_is_resolved_at_call_time(settings, tmp_path):
 def test_save_stream_reads_in_chunks(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
     }
 
     class Recording(io.BytesIO):
@@ -66,11 +72,16 @@ def test_save_stream_reads_in_chunks(settings, tmp_path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("backend", ["memory", "files"])
-def test_a_job_stores_its_result_on_the_configured_storage(backend, settings, tmp_path, product, drive):
+def test_a_job_stores_its_result_on_the_configured_storage(
+    backend, settings, tmp_path, product, drive
+):
     if backend == "files":
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path)},
+            },
         }
     job = request_tryon(create_garment(product), create_model_photo())
     assert drive() == 0
@@ -109,7 +120,9 @@ def test_a_qcluster_process_writes_results_to_s3(qcluster, s3_storage, product):
     garment, photo = create_garment(product), create_model_photo()
     jobs = [request_tryon(garment, photo, options={"n": i}) for i in range(3)]
     ids = [j.pk for j in jobs]
-    assert wait_until(lambda: TryOnJob.objects.filter(pk__in=ids, status=Status.SUCCEEDED).count() == 3, 60)
+    assert wait_until(
+        lambda: TryOnJob.objects.filter(pk__in=ids, status=Status.SUCCEEDED).count() == 3, 60
+    )
     for job in TryOnJob.objects.filter(pk__in=ids):
         assert get_storage().exists(job.result.name)
         assert get_storage().size(job.result.name) > 1000

@@ -52,9 +52,16 @@ def resolve_provider(alias: str | None) -> BaseProvider:
         return get_provider(alias)
     except UnknownProvider:
         raise ValidationError(
-            _("Unknown try-on provider %(alias)r."), code="unknown_provider",
+            _("Unknown try-on provider %(alias)r."),
+            code="unknown_provider",
             params={"alias": alias},
         ) from None
+
+
+def prepare_stored_image(field_file: Any) -> PreparedImage:
+    """Validate an image already in storage (prefer the model's ``image_sha256()``)."""
+    with field_file.open("rb") as handle:
+        return PreparedImage(validate_image(handle))
 
 
 def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
@@ -68,32 +75,47 @@ def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) ->
 
 
 def fingerprint(
-    *, person_digest: str, garment_digest: str, prompt: str, category: str, provider: str,
+    *,
+    person_digest: str,
+    garment_digest: str,
+    prompt: str,
+    category: str,
+    provider: str,
     options: dict[str, Any],
 ) -> str:
     """Identical inputs give an identical fingerprint; its result can be reused for free."""
     material = json.dumps(
         [person_digest, garment_digest, prompt.strip(), category, provider, options],
-        sort_keys=True, default=str,
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
 def check_request(
-    provider: BaseProvider, *, category: str, garment: Garment | None, prompt: str,
-    options: dict[str, Any], person: PreparedImage | None = None,
+    provider: BaseProvider,
+    *,
+    category: str,
+    garment: Garment | None,
+    prompt: str,
+    options: dict[str, Any],
+    person: PreparedImage | None = None,
 ) -> None:
     """What the provider can't do is refused before anything is stored or spent."""
     if category not in Category.values:
-        raise ValidationError(_("Unknown category %(c)r."), code="invalid_category", params={"c": category})
+        raise ValidationError(
+            _("Unknown category %(c)r."), code="invalid_category", params={"c": category}
+        )
     if garment is None and not prompt:
         raise ValidationError(_("Choose a garment or describe one."), code="garment_required")
     fmt = person.info.format if person else "JPEG"
     probe = TryOnRequest(
         person=ImageInput(b"", fmt),
         garment=ImageInput(b"", "JPEG") if garment is not None and garment.image else None,
-        category=category, prompt=prompt or (garment.prompt if garment else ""),
-        description=garment.description if garment else "", options=options,
+        category=category,
+        prompt=prompt or (garment.prompt if garment else ""),
+        description=garment.description if garment else "",
+        options=options,
     )
     try:
         provider.validate(probe)
@@ -112,7 +134,12 @@ def credits_committed_today(*, source: str | None = None) -> int:
     if source:
         jobs = jobs.filter(source=source)
     total = jobs.aggregate(
-        total=Sum(Case(When(status__in=ACTIVE_STATUSES, then=F("estimated_credits")), default=F("credits_charged")))
+        total=Sum(
+            Case(
+                When(status__in=ACTIVE_STATUSES, then=F("estimated_credits")),
+                default=F("credits_charged"),
+            )
+        )
     )["total"]
     return int(total or 0)
 
@@ -121,20 +148,23 @@ def check_budget(credits: int, *, source: str) -> None:
     """Refuse work that would take today's spend over a configured budget."""
     if not credits:
         return
-    limits = [(tryon_settings.DAILY_CREDIT_BUDGET, None)]
+    limits: list[tuple[int | None, str | None]] = [(tryon_settings.DAILY_CREDIT_BUDGET, None)]
     if source == Source.SHOPPER:
         limits.append((tryon_settings.SHOPPER_DAILY_CREDIT_BUDGET, Source.SHOPPER))
     for limit, scope in limits:
         if limit is not None and credits_committed_today(source=scope) + credits > limit:
             raise ValidationError(
-                _("Today's try-on budget is used up. Please try again tomorrow."), code="budget_exceeded"
+                _("Today's try-on budget is used up. Please try again tomorrow."),
+                code="budget_exceeded",
             )
 
 
 def find_reusable(fp: str) -> TryOnJob | None:
     return (
-        TryOnJob.objects.filter(fingerprint=fp, status=Status.SUCCEEDED).exclude(result="")
-        .order_by("-finished_at").first()
+        TryOnJob.objects.filter(fingerprint=fp, status=Status.SUCCEEDED)
+        .exclude(result="")
+        .order_by("-finished_at")
+        .first()
     )
 
 
@@ -167,7 +197,9 @@ def request_tryon(
     options = dict(options or {})
     category = category or (garment.category if garment else "upper_body")
     if garment is not None and not garment.is_active:
-        raise ValidationError(_("This garment is not available for try-on."), code="garment_inactive")
+        raise ValidationError(
+            _("This garment is not available for try-on."), code="garment_inactive"
+        )
     check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
 
     garment_digest = garment.image_sha256() if garment is not None and garment.image else ""
@@ -182,14 +214,24 @@ def request_tryon(
         person_digest, model_photo = upload.info.digest, None
 
     fp = fingerprint(
-        person_digest=person_digest, garment_digest=garment_digest,
-        prompt=prompt or (garment.prompt if garment else ""), category=category, provider=alias,
+        person_digest=person_digest,
+        garment_digest=garment_digest,
+        prompt=prompt or (garment.prompt if garment else ""),
+        category=category,
+        provider=alias,
         options=options,
     )
     now = timezone.now()
     fields: dict[str, Any] = {
-        "garment": garment, "prompt": prompt, "category": category, "model_photo": model_photo,
-        "options": options, "fingerprint": fp, "provider": alias, "source": source, "owner": owner,
+        "garment": garment,
+        "prompt": prompt,
+        "category": category,
+        "model_photo": model_photo,
+        "options": options,
+        "fingerprint": fp,
+        "provider": alias,
+        "source": source,
+        "owner": owner,
         "created_at": now,
     }
     if source == Source.SHOPPER:
@@ -201,8 +243,11 @@ def request_tryon(
     if earlier is None:
         estimate = backend.estimate_credits()
         check_budget(estimate, source=source)
-        fields.update(estimated_credits=estimate, next_check_at=now, deadline_at=now + timedelta(
-            seconds=tryon_settings.JOB_DEADLINE))
+        fields.update(
+            estimated_credits=estimate,
+            next_check_at=now,
+            deadline_at=now + timedelta(seconds=tryon_settings.JOB_DEADLINE),
+        )
 
     stored: list[str] = []
     try:
@@ -212,7 +257,7 @@ def request_tryon(
                 stored.append(name)
                 fields["person_image"] = name
             if earlier is not None:
-                fields["result"] = _copy_result(earlier.result.name)
+                fields["result"] = _copy_result(str(earlier.result.name))
                 stored.append(fields["result"])
                 fields.update(status=Status.SUCCEEDED, reused_from=earlier, finished_at=now)
             job = TryOnJob.objects.create(**fields)
@@ -249,8 +294,12 @@ def wait_for(job: TryOnJob, *, timeout: float | None = None, interval: float = 0
 
 
 async def arequest_tryon(
-    garment: Garment | None, person_image: PersonImage, *, wait: bool = False,
-    timeout: float | None = None, **kwargs: Any,
+    garment: Garment | None,
+    person_image: PersonImage,
+    *,
+    wait: bool = False,
+    timeout: float | None = None,
+    **kwargs: Any,
 ) -> TryOnJob:
     """``request_tryon`` for async views: never blocks the event loop while waiting."""
     job = await sync_to_async(request_tryon)(garment, person_image, **kwargs)
@@ -272,7 +321,9 @@ def cancel_job(job: TryOnJob) -> bool:
 def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     """A new attempt at a failed or canceled job; the old one stays as history."""
     if job.status not in (Status.FAILED, Status.CANCELED):
-        raise ValidationError(_("Only failed or canceled jobs can be retried."), code="not_retryable")
+        raise ValidationError(
+            _("Only failed or canceled jobs can be retried."), code="not_retryable"
+        )
     person: PersonImage
     if job.model_photo is not None:
         person = job.model_photo
@@ -280,9 +331,16 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
         with job.person_image.open("rb") as handle:
             person = handle.read()
     new = request_tryon(
-        job.garment, person, provider=provider or job.provider, category=job.category,
-        prompt=job.prompt, options=job.options, source=job.source, owner=job.owner,
-        consent_version=job.consent_version, check_quality=False,
+        job.garment,
+        person,
+        provider=provider or job.provider,
+        category=job.category,
+        prompt=job.prompt,
+        options=job.options,
+        source=job.source,
+        owner=job.owner,
+        consent_version=job.consent_version,
+        check_quality=False,
     )
     TryOnJob.objects.filter(pk=new.pk).update(retry_of=job, batch=job.batch)
     new.retry_of, new.batch = job, job.batch
@@ -290,7 +348,7 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
 
 
 def job_files(job: TryOnJob) -> list[str]:
-    return [f.name for f in (job.person_image, job.result, job.mask) if f]
+    return [str(f.name) for f in (job.person_image, job.result, job.mask) if f]
 
 
 def delete_job(job: TryOnJob) -> None:
@@ -330,4 +388,3 @@ def paused_providers() -> dict[str, str]:
     return dict(
         ProviderState.objects.filter(paused_at__isnull=False).values_list("alias", "pause_reason")
     )
-

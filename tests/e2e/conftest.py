@@ -42,7 +42,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     # Playwright's own browser download can't work here: use the system's Chromium.
-    return {**browser_type_launch_args, "executable_path": require_chromium(), "args": CHROMIUM_FLAGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": require_chromium(),
+        "args": CHROMIUM_FLAGS,
+    }
 
 
 @pytest.fixture
@@ -57,7 +61,10 @@ def site(qcluster: Any, live_server: Any) -> SimpleNamespace:
     cluster = qcluster(
         tryon={
             "PROVIDERS": {
-                "sandbox": {"BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "LATENCY": 1.0}
+                "sandbox": {
+                    "BACKEND": "django_tryon.providers.sandbox.SandboxProvider",
+                    "LATENCY": 1.0,
+                }
             }
         }
     )

@@ -5,8 +5,8 @@ from django.db.models import Count
 
 from django_tryon.models import Status, TryOnJob
 from django_tryon.services import request_tryon
-from tests.cluster import wait_until
 from tests.availability import require_postgres
+from tests.cluster import wait_until
 
 JOBS = 50
 
@@ -27,8 +27,17 @@ def assert_all_succeeded_once(jobs, timeout=90):
     )
     counts = dict(TryOnJob.objects.filter(pk__in=ids).values_list("status").annotate(n=Count("pk")))
     stuck = list(
-        TryOnJob.objects.filter(pk__in=ids).exclude(status=Status.SUCCEEDED)
-        .values("pk", "status", "next_check_at", "lease_until", "provider_job_id", "result_ready_at", "error_code")[:3]
+        TryOnJob.objects.filter(pk__in=ids)
+        .exclude(status=Status.SUCCEEDED)
+        .values(
+            "pk",
+            "status",
+            "next_check_at",
+            "lease_until",
+            "provider_job_id",
+            "result_ready_at",
+            "error_code",
+        )[:3]
     )
     assert done, f"not all jobs succeeded: {counts}; for example {stuck}"
     assert TryOnJob.objects.filter(pk__in=ids).exclude(result="").count() == len(ids)

@@ -26,7 +26,10 @@ def sandbox(settings):
     """``sandbox(OUTCOME=..., LATENCY=...)`` reconfigures the sandbox alias."""
 
     def configure(**options):
-        settings.TRYON = {**settings.TRYON, "PROVIDERS": {"sandbox": {"BACKEND": SANDBOX, "LATENCY": 0, **options}}}
+        settings.TRYON = {
+            **settings.TRYON,
+            "PROVIDERS": {"sandbox": {"BACKEND": SANDBOX, "LATENCY": 0, **options}},
+        }
 
     return configure
 
@@ -86,12 +89,17 @@ def test_a_lost_task_is_recovered_by_the_sweep_and_ticker(garment, model_photo, 
     assert fresh(job).status == Status.SUCCEEDED
 
 
-def test_a_worker_that_died_while_submitting_is_taken_over_after_its_lease(garment, model_photo, drive):
+def test_a_worker_that_died_while_submitting_is_taken_over_after_its_lease(
+    garment, model_photo, drive
+):
     job = request_tryon(garment, model_photo)
     OrmQ.objects.all().delete()
     # What a worker leaves behind when killed between taking the slot and the provider's answer.
     TryOnJob.objects.filter(pk=job.pk).update(
-        status=Status.RUNNING, attempts=1, lease_owner="dead", lease_until=timezone.now() - timedelta(seconds=1),
+        status=Status.RUNNING,
+        attempts=1,
+        lease_owner="dead",
+        lease_until=timezone.now() - timedelta(seconds=1),
         next_check_at=timezone.now() - timedelta(seconds=1),
     )
     assert drive() == 0
@@ -102,7 +110,9 @@ def test_a_worker_that_died_while_submitting_is_taken_over_after_its_lease(garme
 def test_a_job_past_its_deadline_fails(garment, model_photo, sandbox, drive):
     sandbox(OUTCOME="never")
     failed = []
-    signals.job_failed.connect(lambda **kw: failed.append(kw["error_code"]), weak=False, dispatch_uid="t-deadline")
+    signals.job_failed.connect(
+        lambda **kw: failed.append(kw["error_code"]), weak=False, dispatch_uid="t-deadline"
+    )
     try:
         job = request_tryon(garment, model_photo)
         run_queued_tasks()
@@ -122,7 +132,11 @@ def test_a_transient_error_then_success(garment, model_photo, sandbox, settings,
     job = request_tryon(garment, model_photo)
     run_queued_tasks()
     fresh(job)
-    assert job.status == Status.PENDING and job.error_code == "rate_limited" and job.transient_errors == 1
+    assert (
+        job.status == Status.PENDING
+        and job.error_code == "rate_limited"
+        and job.transient_errors == 1
+    )
     assert job.next_check_at > timezone.now()  # backing off, honouring Retry-After (1 s)
     assert drive(timeout=10) == 0
     assert fresh(job).status == Status.SUCCEEDED
@@ -131,7 +145,12 @@ def test_a_transient_error_then_success(garment, model_photo, sandbox, settings,
 
 def test_transient_errors_are_bounded(garment, model_photo, sandbox, settings, drive):
     sandbox(OUTCOME="unavailable")
-    settings.TRYON = {**settings.TRYON, "MAX_TRANSIENT_ERRORS": 3, "BACKOFF_BASE": 0.05, "BACKOFF_MAX": 0.1}
+    settings.TRYON = {
+        **settings.TRYON,
+        "MAX_TRANSIENT_ERRORS": 3,
+        "BACKOFF_BASE": 0.05,
+        "BACKOFF_MAX": 0.1,
+    }
     job = request_tryon(garment, model_photo)
     assert drive(timeout=15) == 0
     assert fresh(job).status == Status.FAILED
@@ -141,9 +160,14 @@ def test_transient_errors_are_bounded(garment, model_photo, sandbox, settings, d
 
 @pytest.mark.parametrize(
     ("outcome", "code", "words"),
-    [("no_person", "no_person", "couldn't find a person"), ("harmful", "harmful_content", "content rules")],
+    [
+        ("no_person", "no_person", "couldn't find a person"),
+        ("harmful", "harmful_content", "content rules"),
+    ],
 )
-def test_a_permanent_error_fails_at_once_in_plain_words(outcome, code, words, garment, model_photo, sandbox, drive):
+def test_a_permanent_error_fails_at_once_in_plain_words(
+    outcome, code, words, garment, model_photo, sandbox, drive
+):
     sandbox(OUTCOME=outcome)
     job = request_tryon(garment, model_photo)
     assert drive() == 0
@@ -152,10 +176,14 @@ def test_a_permanent_error_fails_at_once_in_plain_words(outcome, code, words, ga
     assert job.attempts == 1 and job.credits_charged == 0  # refunded, never retried
 
 
-def test_an_account_error_pauses_the_alias_and_the_queue_waits(garment, model_photo, sandbox, drive):
+def test_an_account_error_pauses_the_alias_and_the_queue_waits(
+    garment, model_photo, sandbox, drive
+):
     sandbox(OUTCOME="account")
     paused = []
-    signals.provider_paused.connect(lambda **kw: paused.append(kw["code"]), weak=False, dispatch_uid="t-pause")
+    signals.provider_paused.connect(
+        lambda **kw: paused.append(kw["code"]), weak=False, dispatch_uid="t-pause"
+    )
     try:
         first = request_tryon(garment, model_photo, options={"n": 1})
         second = request_tryon(garment, model_photo, options={"n": 2})
@@ -212,13 +240,17 @@ def test_schedules_are_registered_once_however_often_migrate_runs():
 
     register_schedules()
     register_schedules()
-    names = list(Schedule.objects.filter(func__startswith="django_tryon.").values_list("name", flat=True))
+    names = list(
+        Schedule.objects.filter(func__startswith="django_tryon.").values_list("name", flat=True)
+    )
     assert sorted(names) == ["django-tryon cleanup", "django-tryon sweep"]
 
 
 def test_success_is_signalled(garment, model_photo, drive):
     seen = []
-    signals.job_succeeded.connect(lambda job, **kw: seen.append(job.pk), weak=False, dispatch_uid="t-ok")
+    signals.job_succeeded.connect(
+        lambda job, **kw: seen.append(job.pk), weak=False, dispatch_uid="t-ok"
+    )
     try:
         job = request_tryon(garment, model_photo)
         drive()

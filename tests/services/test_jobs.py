@@ -83,11 +83,18 @@ def test_bad_uploads_are_refused_by_content_leaving_nothing_behind(upload, code,
     assert credits_committed_today() == 0
 
 
-def test_a_category_the_provider_cant_do_is_refused_before_anything_is_stored(settings, product, model_photo):
+def test_a_category_the_provider_cant_do_is_refused_before_anything_is_stored(
+    settings, product, model_photo
+):
     from tests.fixtures import create_garment
 
-    settings.TRYON = {**settings.TRYON, "PROVIDERS": {
-        **settings.TRYON["PROVIDERS"], "uppers": {"BACKEND": f"{__name__}.UpperBodyOnly"}}}
+    settings.TRYON = {
+        **settings.TRYON,
+        "PROVIDERS": {
+            **settings.TRYON["PROVIDERS"],
+            "uppers": {"BACKEND": f"{__name__}.UpperBodyOnly"},
+        },
+    }
     skirt = create_garment(product, category="lower_body")
     with pytest.raises(ValidationError) as refused:
         request_tryon(skirt, model_photo, provider="uppers")
@@ -169,13 +176,25 @@ def test_request_tryon_runs_at_most_ten_queries(garment, model_photo):
 
 
 def test_retry_makes_a_new_attempt_and_keeps_the_history(settings, garment, model_photo, drive):
-    settings.TRYON = {**settings.TRYON, "PROVIDERS": {"sandbox": {
-        "BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "LATENCY": 0, "OUTCOME": "no_person"}}}
+    settings.TRYON = {
+        **settings.TRYON,
+        "PROVIDERS": {
+            "sandbox": {
+                "BACKEND": "django_tryon.providers.sandbox.SandboxProvider",
+                "LATENCY": 0,
+                "OUTCOME": "no_person",
+            }
+        },
+    }
     failed = request_tryon(garment, model_photo)
     drive()
     failed.refresh_from_db()
-    settings.TRYON = {**settings.TRYON, "PROVIDERS": {"sandbox": {
-        "BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "LATENCY": 0}}}
+    settings.TRYON = {
+        **settings.TRYON,
+        "PROVIDERS": {
+            "sandbox": {"BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "LATENCY": 0}
+        },
+    }
     retried = retry_job(failed)
     assert retried.pk != failed.pk and retried.retry_of_id == failed.pk
     drive()
