@@ -37,7 +37,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Case, Count, F, Min, Q, Value, When
 from django.utils import timezone
 
 from . import signals
@@ -117,16 +117,39 @@ def release_lease(name: str, owner: str) -> None:
     Lease.objects.filter(name=name, owner=owner).update(until=None, owner="")
 
 
-def claim(job_id: int) -> TryOnJob | None:
-    """Lease one active job for this worker, or None when it's terminal or held elsewhere."""
+def claim(job_id: int, *, to_submit: bool = False) -> TryOnJob | None:
+    """Lease one active job for this worker, or None when it's terminal or held elsewhere.
+
+    With ``to_submit``, the same UPDATE also moves the job to "submitting" (running, no
+    provider job id, one more attempt) when it may go to its provider straight away: a
+    pending job whose alias is neither paused nor capped, or a job whose submitting
+    worker died. Other pending jobs are left for ``_take_slot``.
+    """
     now = timezone.now()
     owner = secrets.token_hex(8)
+    fields: dict[str, Any] = {
+        "lease_owner": owner,
+        "lease_until": now + timedelta(seconds=tryon_settings.LEASE_SECONDS),
+    }
+    if to_submit:
+        paused = ProviderState.objects.filter(paused_at__isnull=False).values("alias")
+        capped = [
+            a
+            for a in tryon_settings.PROVIDERS
+            if tryon_settings.provider(a).options.get("MAX_CONCURRENT")
+        ]
+        straight_on = Q(status=Status.PENDING) & ~Q(provider__in=paused) & ~Q(provider__in=capped)
+        submitting = straight_on | Q(status=Status.RUNNING, provider_job_id="")
+        fields["status"] = Case(When(submitting, then=Value(Status.RUNNING)), default=F("status"))
+        fields["attempts"] = Case(
+            When(submitting, then=F("attempts") + 1),
+            default=F("attempts"),
+            output_field=TryOnJob._meta.get_field("attempts"),
+        )
     taken = (
         TryOnJob.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
-        )
+        .update(**fields)
     )
     if not taken:
         return None
@@ -152,7 +175,7 @@ def _write(job: TryOnJob, *, release: bool = True, **fields: Any) -> bool:
 
 def advance(job_id: int) -> None:
     """Take job ``job_id`` one step further, if it's active and nobody else holds it."""
-    job = claim(job_id)
+    job = claim(job_id, to_submit=True)
     if job is None:
         return
     try:
@@ -177,14 +200,14 @@ def _advance_claimed(job: TryOnJob) -> None:
     provider = get_provider(job.provider)
     if job.deadline_at and timezone.now() >= job.deadline_at:
         _finish_failed(job, PermanentError("deadline_exceeded"), provider=provider)
-    elif job.status == Status.PENDING:
+    elif job.status == Status.PENDING:  # paused or capped alias: the slow path
         if _take_slot(job, provider):
             _submit(job, provider)
     elif not job.provider_job_id:
-        # A worker died while submitting (the row says so): the provider may or may not
-        # have created a job; submitting again is the one place a double charge can happen.
-        if _write(job, release=False, attempts=job.attempts + 1):
-            _submit(job, provider)
+        # Submitting: either just claimed for it, or a worker died while submitting. In the
+        # latter case the provider may or may not have created a job: submitting again is
+        # the one place where a job can be charged twice.
+        _submit(job, provider)
     elif job.result_ready_at is None:
         if _poll(job, provider) == JobState.SUCCEEDED:
             _fetch(job, provider)
