@@ -33,3 +33,8 @@ __all__ = [
     "retry_job",
     "wait_for",
 ]
+
+# Operational checks (tryon_check).
+from .checks import Verdict, run_checks
+
+__all__ += ["Verdict", "run_checks"]

@@ -95,7 +95,10 @@ def test_change_clothes_explains_what_cannot_be_checked_for_free(cc, db):
 
 def test_all_aliases_by_default(magichour_emulator, changeclothes_emulator, settings, db):
     settings.TRYON = tryon(
-        {"magichour": mh_alias(magichour_emulator), "changeclothes": cc_alias(changeclothes_emulator)},
+        {
+            "magichour": mh_alias(magichour_emulator),
+            "changeclothes": cc_alias(changeclothes_emulator),
+        },
         "magichour",
     )
     out, error = run("--no-cluster", "--no-storage")
@@ -117,7 +120,8 @@ def test_an_unknown_alias_fails(db):
 )
 def test_a_storage_that_fails_the_round_trip(db, settings, backend, message):
     settings.STORAGES = {
-        **settings.STORAGES, "default": {"BACKEND": f"{__name__}.{backend.__name__}"},
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.{backend.__name__}"},
     }
     out, error = run("sandbox", "--no-cluster")
     assert error is not None
@@ -145,4 +149,7 @@ def test_an_unreachable_broker_fails(db, monkeypatch):
 def test_the_service_layer_returns_verdicts(mh, db, cluster_worker):
     verdicts = checks.run_checks(["magichour"])
     assert [(v.name, v.ok) for v in verdicts] == [
-        ("credentials (magichour)", True), ("storage (default)", True), ("cluster", True)]
+        ("credentials (magichour)", True),
+        ("storage (default)", True),
+        ("cluster", True),
+    ]

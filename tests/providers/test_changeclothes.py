@@ -64,10 +64,13 @@ def test_an_unknown_input_mode_is_a_system_check_error(settings):
 
     settings.TRYON = {
         "DEFAULT_PROVIDER": "cc",
-        "PROVIDERS": {"cc": {
-            "BACKEND": "django_tryon.providers.changeclothes.ChangeClothesProvider",
-            "API_KEY": "k", "INPUT_MODE": "ftp",
-        }},
+        "PROVIDERS": {
+            "cc": {
+                "BACKEND": "django_tryon.providers.changeclothes.ChangeClothesProvider",
+                "API_KEY": "k",
+                "INPUT_MODE": "ftp",
+            }
+        },
     }
     assert "tryon.E010" in [error.id for error in check_settings()]
 
@@ -87,8 +90,11 @@ def test_prompt_mode_sends_the_prompt_and_records_the_seed(cc):
     assert sent.path == "/api/openapi/change-clothes-by-prompt"
     assert sent.input_modes == {"modelImg": "file"}
     assert sent.form == {
-        "prompt": "a blue striped shirt", "seed": "42", "randomize_seed": "false",
-        "guidance_scale": "7.5", "num_inference_steps": "28",
+        "prompt": "a blue striped shirt",
+        "seed": "42",
+        "randomize_seed": "false",
+        "guidance_scale": "7.5",
+        "num_inference_steps": "28",
     }
     assert job.data["seed"] == 42 and job.data["mode"] == "prompt"
     assert "mask_url" not in job.data
@@ -161,7 +167,13 @@ def test_the_table_covers_every_documented_code():
     assert set(ERROR_CODES) == documented
     kinds = {code: kind.__name__ for code, (kind, _) in ERROR_CODES.items()}
     assert {c for c, k in kinds.items() if k == "AccountError"} == {
-        10001, 10002, 10003, 10006, 30001, 30002}
+        10001,
+        10002,
+        10003,
+        10006,
+        30001,
+        30002,
+    }
     assert {c for c, k in kinds.items() if k == "TransientError"} == {500, 20001}
     assert {c for c, k in kinds.items() if k == "PermanentError"} == {10004, 10005}
 
@@ -343,7 +355,10 @@ def test_harmful_content_fails_the_job_at_once(cc, drive, garment, model_photo):
     drive()
     job.refresh_from_db()
     assert (job.status, job.error_code, job.provider_error_code) == (
-        Status.FAILED, "harmful_content", "10005")
+        Status.FAILED,
+        "harmful_content",
+        "10005",
+    )
     assert job.credits_charged == 0
     assert cc.create_calls == 1
 

@@ -18,8 +18,12 @@ BROKERS = [pytest.param("orm"), pytest.param("redis", marks=pytest.mark.redis)]
 
 
 def finished(job: TryOnJob, timeout: float = 60) -> TryOnJob:
-    wait_until(lambda: TryOnJob.objects.filter(pk=job.pk, status__in=("succeeded", "failed", "canceled"))
-               .exists(), timeout)
+    wait_until(
+        lambda: TryOnJob.objects.filter(
+            pk=job.pk, status__in=("succeeded", "failed", "canceled")
+        ).exists(),
+        timeout,
+    )
     job.refresh_from_db()
     return job
 
@@ -29,7 +33,7 @@ def start(qcluster, broker: str, providers: dict, default: str):
     # Change Clothes alias at its default 180 s, so these aliases call with TIMEOUT 25.
     # POLL_INTERVAL and backoff as in production, shortened: the cluster's ticker polls.
     settings = tryon(providers, default, POLL_INTERVAL=0.2)
-    qcluster(broker=broker, tryon=settings)
+    return qcluster(broker=broker, tryon=settings)
 
 
 @pytest.mark.parametrize("broker", BROKERS)
@@ -51,7 +55,9 @@ def test_magic_hour_through_qcluster(qcluster, magichour_emulator, garment, mode
 
 
 @pytest.mark.parametrize("broker", BROKERS)
-def test_change_clothes_through_qcluster(qcluster, changeclothes_emulator, garment, model_photo, broker):
+def test_change_clothes_through_qcluster(
+    qcluster, changeclothes_emulator, garment, model_photo, broker
+):
     changeclothes_emulator.latency = 0.5
     alias = cc_alias(changeclothes_emulator, STORE_MASK=True, TIMEOUT=25)
     start(qcluster, broker, {"changeclothes": alias}, "changeclothes")
@@ -86,9 +92,9 @@ def test_bad_answers_end_in_the_right_state_through_qcluster(
 ):
     start(qcluster, broker, {"magichour": mh_alias(magichour_emulator)}, "magichour")
     magichour_emulator.inject("not_image", route="download")
-    magichour_emulator.inject("empty_downloads")  # applies to the second job's project
     first = finished(request_tryon(garment, model_photo, options={"n": 1}))
-    second = finished(request_tryon(garment, model_photo, options={"n": 2}))
     assert (first.status, first.error_code) == (Status.FAILED, "result_not_image")
     assert not first.result
+    magichour_emulator.inject("empty_downloads")  # the next project completes with nothing
+    second = finished(request_tryon(garment, model_photo, options={"n": 2}))
     assert (second.status, second.error_code) == (Status.FAILED, "bad_response")

@@ -43,7 +43,9 @@ def finished(job, drive):
 
 
 @pytest.mark.parametrize("status", [401, 402, 403])
-def test_an_account_error_fails_over_and_pauses_the_alias(both, failovers, drive, garment, model_photo, status):
+def test_an_account_error_fails_over_and_pauses_the_alias(
+    both, failovers, drive, garment, model_photo, status
+):
     mh, cc = both
     mh.inject("http_error", route="create", status=status)
     job = finished(request_tryon(garment, model_photo), drive)
@@ -59,7 +61,7 @@ def test_an_account_error_fails_over_and_pauses_the_alias(both, failovers, drive
 def test_later_jobs_go_straight_to_the_fallback_while_the_alias_is_paused(
     both, drive, garment, model_photo
 ):
-    mh, cc = both
+    mh, _cc = both
     mh.inject("http_error", route="create", status=401)
     first = finished(request_tryon(garment, model_photo, options={"n": 1}), drive)
     second = finished(request_tryon(garment, model_photo, options={"n": 2}), drive)
@@ -69,7 +71,7 @@ def test_later_jobs_go_straight_to_the_fallback_while_the_alias_is_paused(
 
 
 def test_exhausted_transient_errors_fail_over(both, failovers, drive, garment, model_photo):
-    mh, cc = both
+    mh, _cc = both
     mh.inject("http_error", route="create", status=503, times=3)  # MAX_TRANSIENT_ERRORS
     job = finished(request_tryon(garment, model_photo), drive)
     assert (job.status, job.provider) == (Status.SUCCEEDED, "changeclothes")
@@ -105,7 +107,7 @@ def test_permanent_change_clothes_errors_never_fail_over(
 
 
 def test_change_clothes_out_of_credits_fails_over_to_magic_hour(both, drive, garment, model_photo):
-    mh, cc = both
+    _mh, cc = both
     cc.inject("code", code=10003)
     job = finished(request_tryon(garment, model_photo, provider="changeclothes"), drive)
     assert (job.status, job.provider) == (Status.SUCCEEDED, "magichour")
@@ -126,7 +128,9 @@ def test_a_failover_never_loops_back(both, drive, garment, model_photo):
     assert (mh.create_calls, cc.create_calls) == (1, 1)
 
 
-def test_without_a_fallback_an_account_error_leaves_the_job_waiting(mh, drive, garment, model_photo):
+def test_without_a_fallback_an_account_error_leaves_the_job_waiting(
+    mh, drive, garment, model_photo
+):
     mh.inject("http_error", route="create", status=402)
     job = request_tryon(garment, model_photo)
     drive(timeout=2)

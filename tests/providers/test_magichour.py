@@ -163,7 +163,7 @@ def test_canceled_is_canceled_with_the_refund(mh, queued):
     ],
 )
 def test_render_error_codes_map_to_permanent_errors(code, ours):
-    error = render_error(code, "whatever")
+    error = render_error(code)
     assert isinstance(error, PermanentError)
     assert error.code == ours
 
@@ -552,3 +552,13 @@ def test_the_concurrency_cap_keeps_extra_jobs_pending(
     statuses = list(TryOnJob.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == [Status.RUNNING, Status.PENDING, Status.PENDING]
     assert mh.create_calls == 1
+
+
+def test_prompt_only_garments_are_refused_before_any_request(mh, model_photo):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(PermanentError):
+        provider().validate(tryon_request(garment=None, prompt="a red dress"))
+    with pytest.raises(ValidationError):
+        request_tryon(None, model_photo, prompt="a red dress")
+    assert mh.requests == []

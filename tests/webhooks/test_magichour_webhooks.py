@@ -32,14 +32,20 @@ def post(client, body: bytes, headers: dict[str, str], url: str = URL):
     return client.post(url, data=body, content_type="application/json", headers=headers)
 
 
-def deliver(client, mh, job, event="image.completed", *, secret=WEBHOOK_SECRET, timestamp=None, url=URL):
-    body, headers = mh.webhook_request(event, job.provider_job_id, secret=secret, timestamp=timestamp)
+def deliver(
+    client, mh, job, event="image.completed", *, secret=WEBHOOK_SECRET, timestamp=None, url=URL
+):
+    body, headers = mh.webhook_request(
+        event, job.provider_job_id, secret=secret, timestamp=timestamp
+    )
     return post(client, body, headers, url)
 
 
 def test_the_documented_url():
     assert reverse("django_tryon:magichour_webhook", args=["magichour"]) == URL
-    assert reverse("django_tryon:provider_webhook", args=["magichour"]) == "/tryon/webhooks/magichour/"
+    assert (
+        reverse("django_tryon:provider_webhook", args=["magichour"]) == "/tryon/webhooks/magichour/"
+    )
 
 
 @pytest.mark.parametrize("url", [URL, "/tryon/webhooks/magichour/"])
@@ -85,21 +91,36 @@ def unchanged(job):
 @pytest.mark.parametrize(
     "forge",
     [
-        pytest.param(lambda body, h: (body, {**h, "magic-hour-event-signature": "0" * 64}), id="bad-signature"),
-        pytest.param(lambda body, h: (body.replace(b"complete", b"completE"), h), id="tampered-body"),
+        pytest.param(
+            lambda body, h: (body, {**h, "magic-hour-event-signature": "0" * 64}),
+            id="bad-signature",
+        ),
+        pytest.param(
+            lambda body, h: (body.replace(b"complete", b"completE"), h), id="tampered-body"
+        ),
         pytest.param(lambda body, h: (body, {}), id="unsigned"),
-        pytest.param(lambda body, h: (body, {"magic-hour-event-timestamp": h["magic-hour-event-timestamp"]}),
-                     id="no-signature"),
-        pytest.param(lambda body, h: (body, {"magic-hour-event-signature": h["magic-hour-event-signature"]}),
-                     id="no-timestamp"),
-        pytest.param(lambda body, h: (body, {**h, "magic-hour-event-timestamp": "12ab"}), id="bad-timestamp"),
-        pytest.param(lambda body, h: (body, {**h, "magic-hour-event-signature": "é" * 64}), id="non-ascii"),
+        pytest.param(
+            lambda body, h: (body, {"magic-hour-event-timestamp": h["magic-hour-event-timestamp"]}),
+            id="no-signature",
+        ),
+        pytest.param(
+            lambda body, h: (body, {"magic-hour-event-signature": h["magic-hour-event-signature"]}),
+            id="no-timestamp",
+        ),
+        pytest.param(
+            lambda body, h: (body, {**h, "magic-hour-event-timestamp": "12ab"}), id="bad-timestamp"
+        ),
+        pytest.param(
+            lambda body, h: (body, {**h, "magic-hour-event-signature": "é" * 64}), id="non-ascii"
+        ),
     ],
 )
 def test_forged_or_unsigned_requests_get_400_and_change_nothing(
     client, mh, running, django_capture_on_commit_callbacks, forge
 ):
-    body, headers = mh.webhook_request("image.completed", running.provider_job_id, secret=WEBHOOK_SECRET)
+    body, headers = mh.webhook_request(
+        "image.completed", running.provider_job_id, secret=WEBHOOK_SECRET
+    )
     same = unchanged(running)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = post(client, *forge(body, headers))
@@ -121,13 +142,18 @@ def test_stale_or_future_timestamps_get_400(client, mh, running, skew):
 
 
 def test_the_tolerance_is_five_minutes(client, mh, running):
-    assert deliver(client, mh, running, "image.started", timestamp=int(time.time()) - 290).status_code == 200
+    assert (
+        deliver(client, mh, running, "image.started", timestamp=int(time.time()) - 290).status_code
+        == 200
+    )
 
 
 def test_a_replay_within_the_tolerance_is_harmless(
     client, mh, running, run_tasks, django_capture_on_commit_callbacks
 ):
-    body, headers = mh.webhook_request("image.completed", running.provider_job_id, secret=WEBHOOK_SECRET)
+    body, headers = mh.webhook_request(
+        "image.completed", running.provider_job_id, secret=WEBHOOK_SECRET
+    )
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             assert post(client, body, headers).status_code == 200
@@ -150,8 +176,12 @@ def test_a_replay_after_the_tolerance_gets_400(client, mh, running):
     assert (response.status_code, response.json()["error"]) == (400, "stale")
 
 
-def test_an_unknown_project_is_acknowledged_and_ignored(client, mh, db, django_capture_on_commit_callbacks):
-    body = json.dumps({"type": "image.completed", "payload": {"id": "cnotours", "status": "complete"}}).encode()
+def test_an_unknown_project_is_acknowledged_and_ignored(
+    client, mh, db, django_capture_on_commit_callbacks
+):
+    body = json.dumps(
+        {"type": "image.completed", "payload": {"id": "cnotours", "status": "complete"}}
+    ).encode()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = post(client, body, sign(body))
     assert response.status_code == 200
@@ -160,7 +190,9 @@ def test_an_unknown_project_is_acknowledged_and_ignored(client, mh, db, django_c
 
 
 def test_other_event_types_are_acknowledged_and_ignored(client, mh, running):
-    body = json.dumps({"type": "video.completed", "payload": {"id": running.provider_job_id}}).encode()
+    body = json.dumps(
+        {"type": "video.completed", "payload": {"id": running.provider_job_id}}
+    ).encode()
     response = post(client, body, sign(body))
     assert response.json() == {"ok": True, "ignored": True}
 
@@ -191,11 +223,15 @@ def test_unknown_aliases_are_404_and_only_post_is_allowed(client, mh, db):
 def test_webhooks_need_no_csrf_token(mh, running):
     from django.test import Client
 
-    body, headers = mh.webhook_request("image.started", running.provider_job_id, secret=WEBHOOK_SECRET)
+    body, headers = mh.webhook_request(
+        "image.started", running.provider_job_id, secret=WEBHOOK_SECRET
+    )
     assert post(Client(enforce_csrf_checks=True), body, headers).status_code == 200
 
 
-def test_each_alias_checks_its_own_secret(client, magichour_emulator, settings, garment, model_photo):
+def test_each_alias_checks_its_own_secret(
+    client, magichour_emulator, settings, garment, model_photo
+):
     settings.TRYON = tryon(
         {
             "magichour": mh_alias(magichour_emulator),
@@ -209,15 +245,20 @@ def test_each_alias_checks_its_own_secret(client, magichour_emulator, settings, 
     job.refresh_from_db()
     url = "/tryon/webhooks/magichour/magichour_b/"
     assert deliver(client, magichour_emulator, job, "image.started", url=url).status_code == 400
-    response = deliver(client, magichour_emulator, job, "image.started", secret="other-secret", url=url)
+    response = deliver(
+        client, magichour_emulator, job, "image.started", secret="other-secret", url=url
+    )
     assert response.status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_emulator_sends_signed_events_to_a_live_server(live_server, magichour_emulator, settings,
-                                                           garment, model_photo, run_tasks):
+def test_the_emulator_sends_signed_events_to_a_live_server(
+    live_server, magichour_emulator, settings, garment, model_photo, run_tasks
+):
     """End to end: Magic Hour (emulated) calls our endpoint over HTTP when the project ends."""
-    settings.TRYON = tryon({"magichour": mh_alias(magichour_emulator, FIRST_POLL_AFTER=3600)}, "magichour")
+    settings.TRYON = tryon(
+        {"magichour": mh_alias(magichour_emulator, FIRST_POLL_AFTER=3600)}, "magichour"
+    )
     magichour_emulator.webhook_url = live_server.url + URL
     magichour_emulator.webhook_secret = WEBHOOK_SECRET
     magichour_emulator.latency = 0.3
