@@ -13,6 +13,7 @@ E007      ``Q_CLUSTER["timeout"]`` is not above the longest provider call
 E008      a provider's ``FALLBACK`` is not an alias of ``PROVIDERS``
 E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
 E010      a provider option has a value its backend refuses (``option_errors``)
+E011      ``LEASE_SECONDS`` is not above the longest provider call
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -141,6 +142,16 @@ def _check_cluster(longest_call: float) -> list[Any]:
             )
         )
     needed = longest_call + 30
+    lease = tryon_settings.LEASE_SECONDS
+    if lease < needed:
+        errors.append(
+            Error(
+                f"TRYON['LEASE_SECONDS'] ({lease}) is too short: a provider "
+                f"call may take {longest_call:g} s, so a job must stay leased at least {needed:g} s.",
+                hint="Otherwise a second worker takes over a job whose provider call is still running.",
+                id="tryon.E011",
+            )
+        )
     if timeout is not None and timeout < needed:
         errors.append(
             Error(

@@ -270,8 +270,9 @@ def _submit(job: TryOnJob, provider: BaseProvider) -> None:
     fields: dict[str, Any] = {
         "provider_job_id": pjob.id,
         # "credits" is what this provider charged, restated by later polls (refunds).
-        "provider_data": {**pjob.data, "credits": pjob.credits or 0},
+        "provider_data": {**job.provider_data, **pjob.data, "credits": pjob.credits or 0},
         "submitted_at": now,
+        "transient_errors": 0,
         "credits_charged": job.credits_charged + (pjob.credits or 0),
         "next_check_at": now + timedelta(seconds=first_poll),
     }
@@ -429,9 +430,20 @@ def _on_error(
     if error.kind == ErrorKind.PERMANENT:
         _finish_failed(job, error, provider=provider)
         return
-    back_to_queue: dict[str, Any] = (
-        {"status": Status.PENDING, "provider_job_id": ""} if submitting else {}
-    )
+    back_to_queue: dict[str, Any] = {}
+    if submitting:
+        back_to_queue = {"status": Status.PENDING, "provider_job_id": ""}
+        if not error.no_job_created:
+            # A timeout or a 500 on create: the provider may have made a job all the same.
+            # Submitting again is the only option; the count shows support what to look for.
+            uncertain = int(job.provider_data.get("uncertain_submissions", 0)) + 1
+            back_to_queue["provider_data"] = {
+                **job.provider_data,
+                "uncertain_submissions": uncertain,
+            }
+            logger.warning(
+                "Job %s: %s on create; a job may exist at %s", job.pk, error.code, job.provider
+            )
     if error.kind == ErrorKind.ACCOUNT:
         pause_alias(job.provider, error)
         if _fallback_alias(job, provider):

@@ -89,3 +89,10 @@ def test_manage_py_check_reports_them(capsys):
     ):
         call_command("check")
     assert "tryon.E001" in str(failed.value)
+
+
+def test_the_lease_must_outlast_the_longest_provider_call(settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 240, "retry": 300}
+    slow = {**SANDBOX, "TIMEOUT": 180}
+    assert ids(PROVIDERS={"sandbox": slow}, LEASE_SECONDS=120) == ["tryon.E011"]
+    assert ids(PROVIDERS={"sandbox": slow}, LEASE_SECONDS=300) == []

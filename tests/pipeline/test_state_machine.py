@@ -12,6 +12,8 @@ from django_q.models import OrmQ
 
 from django_tryon import pipeline, signals
 from django_tryon.models import Lease, ProviderState, Status, TryOnJob
+from django_tryon.providers.base import TransientError
+from django_tryon.providers.sandbox import SandboxProvider
 from django_tryon.services import cancel_job, request_tryon, resume_provider
 from django_tryon.testing.queue import queued_functions, run_queued_tasks
 
@@ -19,6 +21,15 @@ from django_tryon.testing.queue import queued_functions, run_queued_tasks
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
+
+
+class TimesOutOnCreate(SandboxProvider):
+    """A create call that times out: the provider may have made the job all the same."""
+
+    def submit(self, request):
+        if request.attempt == 1:
+            raise TransientError("timeout")
+        return super().submit(request)
 
 
 @pytest.fixture
@@ -141,6 +152,22 @@ def test_a_transient_error_then_success(garment, model_photo, sandbox, settings,
     assert drive(timeout=10) == 0
     assert fresh(job).status == Status.SUCCEEDED
     assert job.attempts == 2 and job.error_code == ""
+
+
+def test_an_uncertain_create_is_retried_and_counted(garment, model_photo, settings, drive):
+    settings.TRYON = {
+        **settings.TRYON,
+        "BACKOFF_BASE": 0.05,
+        "BACKOFF_MAX": 0.1,
+        "PROVIDERS": {"sandbox": {"BACKEND": f"{__name__}.TimesOutOnCreate", "LATENCY": 0}},
+    }
+    job = request_tryon(garment, model_photo)
+    run_queued_tasks()
+    assert fresh(job).status == Status.PENDING and job.error_code == "timeout"
+    assert job.provider_data["uncertain_submissions"] == 1
+    assert drive() == 0
+    assert fresh(job).status == Status.SUCCEEDED and job.attempts == 2
+    assert job.provider_data["uncertain_submissions"] == 1 and job.transient_errors == 0
 
 
 def test_transient_errors_are_bounded(garment, model_photo, sandbox, settings, drive):
