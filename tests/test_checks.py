@@ -79,7 +79,8 @@ def test_an_unknown_key_is_probably_a_typo():
     assert ids(POLL_INTERVALL=3) == ["tryon.W002"]
 
 
-def test_manage_py_check_reports_them(capsys):
+@pytest.mark.django_db  # Django 6.1's check command also looks at the database
+def test_manage_py_check_reports_them():
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 

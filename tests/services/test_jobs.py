@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 import pytest
@@ -234,6 +235,8 @@ def test_the_async_twin_waits_without_blocking_the_loop(qcluster, garment, model
         beat.cancel()
         return job, ticks
 
-    job, ticks = asyncio.run(main())
+    # A thread of its own: other tests (Playwright's sync API) may leave a loop running here.
+    with ThreadPoolExecutor(1) as thread:
+        job, ticks = thread.submit(asyncio.run, main()).result()
     assert job.status == Status.SUCCEEDED
     assert ticks > 3  # the loop kept running while we waited
