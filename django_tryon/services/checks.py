@@ -19,7 +19,7 @@ from .. import pipeline
 from ..conf import tryon_settings
 from ..models import Lease, ProviderState
 from ..providers import UnknownProvider, get_provider
-from ..storage import delete_quietly, get_storage, random_name
+from ..storage import current_storage, delete_quietly, random_name
 
 PROBE_PREFIX = "check:"
 
@@ -66,7 +66,7 @@ def check_credentials(alias: str, *, resume: bool = True) -> list[Verdict]:
 def check_storage() -> Verdict:
     """Save, read back and delete a small file in the app's storage."""
     name = f"storage ({tryon_settings.STORAGE})"
-    storage = get_storage()
+    storage = current_storage()  # the backend itself, not the alias proxy: its name is reported
     payload = secrets.token_bytes(32)
     saved = ""
     try:
