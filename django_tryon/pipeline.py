@@ -38,12 +38,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from . import signals
 from .conf import tryon_settings
 from .imaging import sniff_image_format
-from .models import ACTIVE_STATUSES, Lease, ProviderState, Status, TryOnJob
+from .models import ACTIVE_STATUSES, Lease, ProviderState, Source, Status, TryOnJob
 from .providers import UnknownProvider, get_provider
 from .providers.base import (
     AccountError,
@@ -57,11 +58,15 @@ from .providers.base import (
     TransientError,
     TryOnRequest,
 )
-from .storage import current_storage, delete_quietly, save_stream
+from .storage import StorageError, current_storage, delete_quietly, save_stream
 
 logger = logging.getLogger("django_tryon.pipeline")
 
 TICK_LEASE = "ticker"
+# How long past its budget a ticker's lease lasts. A ticker that dies (a killed worker, a
+# dropped database connection) holds polling up for this long at most; a second ticker
+# overlapping a slow one only repeats some reads, since each job it polls is claimed.
+TICK_GRACE = 15.0
 # Shortest pause between two ticker passes, so a busy queue does not spin on the database.
 MIN_NAP = 0.05
 
@@ -99,6 +104,8 @@ def ensure_ticker() -> None:
 # Leases -------------------------------------------------------------------------------
 
 QUEUED = "queued"
+# Prefix of a job's lease owner when the claim took over a submission left unfinished.
+TAKEOVER = "takeover-"
 
 
 def acquire_lease(name: str, seconds: float) -> str | None:
@@ -139,7 +146,12 @@ def claim(job_id: int, *, to_submit: bool = False) -> TryOnJob | None:
             if tryon_settings.provider(a).options.get("MAX_CONCURRENT")
         ]
         straight_on = Q(status=Status.PENDING) & ~Q(provider__in=paused) & ~Q(provider__in=capped)
-        submitting = straight_on | Q(status=Status.RUNNING, provider_job_id="")
+        died_submitting = Q(status=Status.RUNNING, provider_job_id="")
+        submitting = straight_on | died_submitting
+        # Marked in the same UPDATE: this worker takes over a submission whose worker died.
+        fields["lease_owner"] = Case(
+            When(died_submitting, then=Value(TAKEOVER + owner)), default=Value(owner)
+        )
         fields["status"] = Case(When(submitting, then=Value(Status.RUNNING)), default=F("status"))
         fields["attempts"] = Case(
             When(submitting, then=F("attempts") + 1),
@@ -206,7 +218,15 @@ def _advance_claimed(job: TryOnJob) -> None:
     elif not job.provider_job_id:
         # Submitting: either just claimed for it, or a worker died while submitting. In the
         # latter case the provider may or may not have created a job: submitting again is
-        # the one place where a job can be charged twice.
+        # the one place where a job can be charged twice, so it is counted like an
+        # uncertain create (and written with whatever this submission ends in).
+        if job.lease_owner.startswith(TAKEOVER):
+            _count_uncertain(job)
+            logger.warning(
+                "Job %s: its worker died while submitting; a job may exist at %s",
+                job.pk,
+                job.provider,
+            )
         _submit(job, provider)
     elif job.result_ready_at is None:
         if _poll(job, provider) == JobState.SUCCEEDED:
@@ -224,6 +244,8 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
             _fail_over(
                 job, provider, AccountError(state.pause_code or "auth_failed", state.pause_reason)
             )
+        elif job.source == Source.SHOPPER:  # a shopper can't wait for an admin
+            _finish_failed(job, PermanentError("provider_paused"), provider=provider)
         else:
             _write(job, next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
         return False
@@ -258,7 +280,14 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
 
 
 def _submit(job: TryOnJob, provider: BaseProvider) -> None:
-    request = build_request(job)
+    try:
+        request = build_request(job)
+    except OSError as exc:  # the inputs can't be read from the storage: nothing was sent
+        logger.warning("Job %s: storage error %s reading the inputs", job.pk, type(exc).__name__)
+        _on_error(
+            job, provider, TransientError("storage_error", no_job_created=True), submitting=True
+        )
+        return
     try:
         pjob = provider.submit(request)
     except ProviderError as error:
@@ -267,10 +296,15 @@ def _submit(job: TryOnJob, provider: BaseProvider) -> None:
     # Record the provider's id first and on its own: this closes the double-submit window.
     now = timezone.now()
     first_poll = provider.first_poll_after()
+    data = {**job.provider_data, **pjob.data, "credits": pjob.credits or 0}
+    if pjob.result_url:
+        # A provider that answers with the result (synchronous) can't be asked again: the
+        # URL is kept with the id, so a failed or interrupted download is retried, not lost.
+        data["result_url"] = pjob.result_url
     fields: dict[str, Any] = {
         "provider_job_id": pjob.id,
         # "credits" is what this provider charged, restated by later polls (refunds).
-        "provider_data": {**job.provider_data, **pjob.data, "credits": pjob.credits or 0},
+        "provider_data": data,
         "submitted_at": now,
         "transient_errors": 0,
         "credits_charged": job.credits_charged + (pjob.credits or 0),
@@ -363,7 +397,8 @@ def _fetch(job: TryOnJob, provider: BaseProvider) -> None:
     """Stream the finished image into storage and mark the job succeeded."""
     pjob = _provider_job(job)
     try:
-        with provider.open_result(pjob, build_request(job)) as stream:
+        request = build_request(job)
+        with provider.open_result(pjob, request) as stream:
             name = save_stream("results", _extension_of(stream), stream)
     except ProviderError as error:
         _on_error(job, provider, error)
@@ -427,27 +462,29 @@ def _on_error(
 ) -> None:
     now = timezone.now()
     logger.info("Job %s at %s: %s error %s", job.pk, job.provider, error.kind, error.code)
-    if error.kind == ErrorKind.PERMANENT:
-        _finish_failed(job, error, provider=provider)
-        return
-    back_to_queue: dict[str, Any] = {}
+    # A failed submission keeps its count of uncertain creates, whatever comes next.
+    keep: dict[str, Any] = {}
     if submitting:
-        back_to_queue = {"status": Status.PENDING, "provider_job_id": ""}
         if not error.no_job_created:
             # A timeout or a 500 on create: the provider may have made a job all the same.
             # Submitting again is the only option; the count shows support what to look for.
-            uncertain = int(job.provider_data.get("uncertain_submissions", 0)) + 1
-            back_to_queue["provider_data"] = {
-                **job.provider_data,
-                "uncertain_submissions": uncertain,
-            }
+            _count_uncertain(job)
             logger.warning(
                 "Job %s: %s on create; a job may exist at %s", job.pk, error.code, job.provider
             )
+        keep = {"provider_data": job.provider_data}
+    if error.kind == ErrorKind.PERMANENT:
+        _finish_failed(job, error, provider=provider, **keep)
+        return
+    back_to_queue: dict[str, Any] = {}
+    if submitting:
+        back_to_queue = {"status": Status.PENDING, "provider_job_id": "", **keep}
     if error.kind == ErrorKind.ACCOUNT:
         pause_alias(job.provider, error)
         if _fallback_alias(job, provider):
             _fail_over(job, provider, error)
+        elif job.source == Source.SHOPPER:  # a shopper can't wait for an admin
+            _finish_failed(job, PermanentError("provider_paused"), provider=provider)
         else:  # the queue waits for an admin to resume the alias
             _write(
                 job,
@@ -462,7 +499,7 @@ def _on_error(
         if _fallback_alias(job, provider):
             _fail_over(job, provider, error)
         else:
-            _finish_failed(job, error, provider=provider)
+            _finish_failed(job, error, provider=provider, **keep)
         return
     delay = backoff(errors, error.retry_after)
     if _write(
@@ -475,6 +512,12 @@ def _on_error(
         next_check_at=now + timedelta(seconds=delay),
     ):
         ensure_ticker()  # the retry is due in seconds: don't leave it to the sweep
+
+
+def _count_uncertain(job: TryOnJob) -> None:
+    """One more create that may have made a job at the provider (kept in ``provider_data``)."""
+    uncertain = int(job.provider_data.get("uncertain_submissions", 0)) + 1
+    job.provider_data = {**job.provider_data, "uncertain_submissions": uncertain}
 
 
 def _fallback_alias(job: TryOnJob, provider: BaseProvider) -> str | None:
@@ -495,6 +538,8 @@ def _fail_over(job: TryOnJob, provider: BaseProvider, error: ProviderError) -> N
             "provider_job_id": job.provider_job_id,
             "code": error.code,
             "at": timezone.now().isoformat(),
+            # Creates at that alias that may have made (and charged) a job all the same.
+            "uncertain_submissions": int(job.provider_data.get("uncertain_submissions", 0)),
         },
     ]
     origin = job.provider
@@ -610,8 +655,13 @@ def _provider_job(job: TryOnJob) -> ProviderJob:
 
 
 def _image_input(field_file: Any) -> ImageInput:
-    with field_file.open("rb") as handle:
-        content = handle.read()
+    try:
+        with field_file.open("rb") as handle:
+            content = handle.read()
+    except OSError:
+        raise
+    except Exception as exc:  # e.g. boto's errors for a missing key or bucket
+        raise StorageError(f"{type(exc).__name__} while reading {field_file.name}") from exc
     url = ""
     with suppress(NotImplementedError):  # storages without URLs
         url = current_storage().url(field_file.name)
@@ -651,7 +701,7 @@ def tick(budget: float | None = None) -> None:
     worker is only ever held by this one task, never by each job in flight.
     """
     budget = tryon_settings.TICK_SECONDS if budget is None else budget
-    owner = acquire_lease(TICK_LEASE, budget + tryon_settings.LEASE_SECONDS)
+    owner = acquire_lease(TICK_LEASE, budget + TICK_GRACE)
     if owner is None:
         return
     try:
@@ -676,7 +726,10 @@ def tick(budget: float | None = None) -> None:
 
 
 def _seconds_to_next_due() -> float | None:
-    earliest = TryOnJob.objects.active().aggregate(at=Min("next_check_at"))["at"]
+    # A job held by a worker is not due before its lease ends, whatever next_check_at says:
+    # without this, a job in a long provider call kept the ticker passing every MIN_NAP.
+    due_at = Greatest("next_check_at", Coalesce("lease_until", "next_check_at"))
+    earliest = TryOnJob.objects.active().aggregate(at=Min(due_at))["at"]
     if earliest is None:
         return None
     return max(0.0, (earliest - timezone.now()).total_seconds())

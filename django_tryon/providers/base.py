@@ -90,6 +90,7 @@ MESSAGES: dict[str, Any] = {
     "deadline_exceeded": _("This try-on took too long and was stopped."),
     "canceled": _("This try-on was canceled."),
     "storage_error": _("We could not save the picture; we will try again."),
+    "provider_paused": _("Try-on isn't available right now. Please try again a little later."),
 }
 
 

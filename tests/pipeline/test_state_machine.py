@@ -11,11 +11,12 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from django_tryon import pipeline, signals
-from django_tryon.models import Lease, ProviderState, Status, TryOnJob
+from django_tryon.models import Lease, ProviderState, Source, Status, TryOnJob
 from django_tryon.providers.base import TransientError
 from django_tryon.providers.sandbox import SandboxProvider
 from django_tryon.services import cancel_job, request_tryon, resume_provider
 from django_tryon.testing.queue import queued_functions, run_queued_tasks
+from tests.fixtures import make_image
 
 # Transactional: on_commit enqueues happen as in production, not at the end of a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -227,6 +228,19 @@ def test_an_account_error_pauses_the_alias_and_the_queue_waits(
     assert resume_provider("sandbox") == 2
     assert drive() == 0
     assert fresh(first).status == fresh(second).status == Status.SUCCEEDED
+
+
+def test_a_shopper_is_not_kept_waiting_on_a_paused_alias(garment, jpeg_photo, sandbox, drive):
+    sandbox(OUTCOME="account")
+    job = request_tryon(garment, jpeg_photo, source=Source.SHOPPER)
+    later = request_tryon(
+        garment, make_image((700, 900), color=(90, 60, 40)), source=Source.SHOPPER
+    )
+    drive(timeout=1)
+    for shopper_job in (fresh(job), fresh(later)):
+        assert shopper_job.status == Status.FAILED and shopper_job.error_code == "provider_paused"
+        assert "available right now" in shopper_job.error_message
+    assert later.attempts == 0  # never sent to the paused alias
 
 
 def test_cancel_a_running_job(garment, model_photo, sandbox):
