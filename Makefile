@@ -30,6 +30,11 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# axe-core, injected by the browser tests for the accessibility audit (exactly the lock file).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -53,7 +58,7 @@ endef
 
 # Tests marked `postgres` need Postgres itself: they run in the Postgres pass below (under
 # CI=true they would fail here instead of skipping).
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(NODE_STAMP)
 	@echo "== tests on SQLite"
 	$(call run_pytest,-m "not postgres" $(PYTEST_ARGS))
 

@@ -1,1 +1,25 @@
-urlpatterns: list = []
+"""The shopper JSON API: create a try-on, follow it, fetch and delete its result.
+
+=============================================  ======  =====================================
+URL (under ``tryon/``)                         method  what
+=============================================  ======  =====================================
+``jobs/``                                      POST    create (multipart, CSRF, consent)
+``jobs/<token>/``                              GET     status (owner only)
+``jobs/<token>/``                              DELETE  delete the photo and the result now
+``jobs/<token>/cancel/``                       POST    stop a running job
+``jobs/<token>/result/``                       GET     the result image (``?download=1``)
+``gallery/<token>/<width>.jpg``                GET     a featured result, public
+=============================================  ======  =====================================
+"""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("jobs/", views.create_job, name="shopper-jobs"),
+    path("jobs/<str:token>/", views.job, name="shopper-job"),
+    path("jobs/<str:token>/cancel/", views.cancel_job, name="shopper-job-cancel"),
+    path("jobs/<str:token>/result/", views.job_result, name="shopper-job-result"),
+    path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
+]

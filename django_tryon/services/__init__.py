@@ -38,3 +38,26 @@ __all__ = [
 from .checks import Verdict, run_checks
 
 __all__ += ["Verdict", "run_checks"]
+
+# The shopper widget: ownership by session, limits, status; the featured gallery.
+from .gallery import gallery_items
+from .shopper import (
+    ShopperError,
+    cancel_shopper_job,
+    create_shopper_job,
+    delete_shopper_job,
+    get_shopper_job,
+    session_jobs,
+    status_payload,
+)
+
+__all__ += [
+    "ShopperError",
+    "cancel_shopper_job",
+    "create_shopper_job",
+    "delete_shopper_job",
+    "gallery_items",
+    "get_shopper_job",
+    "session_jobs",
+    "status_payload",
+]

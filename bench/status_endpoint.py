@@ -1,0 +1,273 @@
+"""Status endpoint throughput: 50 concurrent pollers, against a trivial view on the same server.
+
+A real server process (gunicorn, threaded workers) on 127.0.0.1 serves both the shopper
+status endpoint (``GET tryon/jobs/<token>/``: the session and the job, two queries) and
+a view that only returns "ok" through the same middleware. 50 keep-alive clients, each a
+shopper with a session and a running job of their own, poll each in turn for a fixed time; the ratio is status req/s over trivial req/s. Each target
+is measured twice, interleaved, so drift affects both alike.
+
+The shop's session engine decides what the session costs: with ``cached_db`` (Django's
+advice for busy sites; the ``status_endpoint`` result) it is a cache read, with plain
+``db`` it is Django's own ORM query on every poll (``status_endpoint_db_sessions``).
+
+    .venv/bin/python bench/status_endpoint.py [--seconds 8] [--clients 50] [--sessions db]
+
+Under gunicorn this module is also the WSGI app (``application``) and its URLconf.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+from django.http import HttpRequest, HttpResponse
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _urlpatterns() -> list:  # type: ignore[type-arg]
+    from django.urls import include, path
+
+    return [path("bench/ping/", ping), path("tryon/", include("django_tryon.urls"))]
+
+
+def _make_application():  # type: ignore[no-untyped-def]
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+
+    settings.ROOT_URLCONF = __name__
+    if os.environ.get("BENCH_SESSION_ENGINE"):
+        settings.SESSION_ENGINE = os.environ["BENCH_SESSION_ENGINE"]
+    return get_wsgi_application()
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    # Built on first use, once Django is set up: ``application`` for gunicorn, and the URLconf.
+    if name == "application":
+        globals()["application"] = app = _make_application()
+        return app
+    if name == "urlpatterns":
+        globals()["urlpatterns"] = patterns = _urlpatterns()
+        return patterns
+    raise AttributeError(name)
+
+
+# The load: keep-alive HTTP/1.1 clients on raw sockets (light enough to out-pace the server).
+
+
+async def _client(port: int, request: bytes, stop_at: float, counts: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < stop_at:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            counts[0 if status == 200 else 1] += 1
+            if b"connection: close" in head.lower():
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def measure(port: int, targets: list[tuple[str, str]], seconds: float) -> float:
+    """Requests per second with one keep-alive client per (path, cookie) in ``targets``."""
+    requests = [
+        (
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
+            "Accept: application/json\r\n\r\n"
+        ).encode()
+        for target, cookie in targets
+    ]
+
+    async def run(duration: float) -> tuple[list[int], float]:
+        counts = [0, 0]
+        started = time.monotonic()
+        await asyncio.gather(
+            *(_client(port, request, started + duration, counts) for request in requests)
+        )
+        return counts, time.monotonic() - started
+
+    asyncio.run(run(1.5))  # warm up: connections, caches, the workers' imports
+    counts, elapsed = asyncio.run(run(seconds))
+    if counts[1]:
+        raise RuntimeError(f"{counts[1]} answers were not 200")
+    return counts[0] / elapsed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(shoppers: int) -> tuple[list[tuple[str, str]], int]:
+    """Shoppers, each with a session and a running job: ([(status URL, cookie)], queries per poll)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.common import files_storage
+    from django_tryon.models import Garment, Source, Status, TryOnJob
+    from django_tryon.services import request_tryon
+    from django_tryon.services.shopper import OWNER_SESSION_KEY, owner_of
+    from tests.fixtures import make_image
+    from tests.shop.models import Product
+
+    files_storage("status-endpoint")
+    garment = Garment(product=Product.objects.create(name="Shirt"), category="upper_body")
+    garment.image.save("g.png", ContentFile(make_image((400, 400), "PNG", person=False)))
+    photo = make_image()
+    targets = []
+    for n in range(shoppers):
+        secret = f"bench-owner-secret-{n}"
+        session = SessionStore()
+        session[OWNER_SESSION_KEY] = secret
+        session.save()
+        job = request_tryon(garment, photo, source=Source.SHOPPER, owner=owner_of(secret))
+        cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+        targets.append((f"/tryon/jobs/{job.token}/", cookie))
+    TryOnJob.objects.update(status=Status.RUNNING)  # polled while they run
+
+    settings.ROOT_URLCONF = __name__
+    client = Client()
+    url, cookie = targets[0]
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).json()["status"] == "running"
+    return targets, len(queries)
+
+
+SESSIONS = {
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "db": "django.contrib.sessions.backends.db",
+}
+
+
+def serve(port: int, env: dict[str, str], workers: int, threads: int) -> subprocess.Popen[bytes]:
+    from bench.common import ROOT
+
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.status_endpoint:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--sessions",
+        choices=[*SESSIONS, "both"],
+        default="both",
+        help="Django's session engine on the server (default: each in turn)",
+    )
+    args = parser.parse_args()
+
+    from bench.common import ROOT, report, setup_django
+
+    if not os.environ.get("DATABASE_URL"):
+        # A SQLite file of its own, so other benchmarks running meanwhile are left alone.
+        own = ROOT / "bench" / ".work" / "status-endpoint.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{own}{suffix}").unlink(missing_ok=True)
+        os.environ["TRYON_DB_NAME"] = str(own)
+    setup_django(fresh_db=bool(os.environ.get("DATABASE_URL")))
+    targets, queries = prepare(args.clients)
+    trivial = [("/bench/ping/", cookie) for _, cookie in targets]
+    from django.conf import settings
+    from django.db import connection
+
+    engines = list(SESSIONS) if args.sessions == "both" else [args.sessions]
+    for engine in engines:
+        port = _free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_SESSION_ENGINE": SESSIONS[engine],
+            "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
+            "TRYON_DEFAULT_STORAGE": json.dumps(settings.STORAGES["default"]),
+        }
+        server = serve(port, env, args.workers, args.threads)
+        rates: dict[str, list[float]] = {"trivial": [], "status": []}
+        try:
+            for _ in range(2):
+                rates["trivial"].append(measure(port, trivial, args.seconds))
+                rates["status"].append(measure(port, targets, args.seconds))
+                print(
+                    f"sessions={engine}: trivial {rates['trivial'][-1]:.0f} req/s, "
+                    f"status {rates['status'][-1]:.0f} req/s"
+                )
+        finally:
+            server.terminate()
+            server.wait(10)
+        value = sum(rates["status"]) / len(rates["status"])
+        baseline = sum(rates["trivial"]) / len(rates["trivial"])
+        report(
+            "status_endpoint" if engine == "cached_db" else f"status_endpoint_{engine}_sessions",
+            value,
+            baseline,
+            unit="req/s, status endpoint vs trivial view",
+            note=(
+                f"SESSION_ENGINE {engine}, {args.clients} keep-alive pollers (one shopper and job "
+                f"each), {args.seconds:g} s x2 each, gunicorn gthread {args.workers}x{args.threads} "
+                f"on 127.0.0.1, {queries} queries per poll with db sessions"
+            ),
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

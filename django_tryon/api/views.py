@@ -1,0 +1,215 @@
+"""The shopper JSON API. Thin: parsing and HTTP here, every decision in the services.
+
+Every answer is JSON; every refusal is ``{"code": ..., "message": ...}`` with a 4xx status.
+Mutating endpoints check CSRF themselves (not through the middleware) so that a failure is
+a JSON 403 the widget can show, and so that an oversized upload is refused from its
+``Content-Length`` before the middleware would read the body to look for a token.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    UnreadablePostError,
+)
+from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from ..conf import tryon_settings
+from ..services import gallery, shopper
+from ..services.shopper import ShopperError
+from .uploads import LimitedUploadHandler, upload_too_large
+
+logger = logging.getLogger("django_tryon.api")
+
+View = Callable[..., HttpResponseBase]
+# Room for the form fields and multipart framing around the photo itself.
+MULTIPART_SLACK = 256 * 1024
+
+
+def error_response(error: ShopperError) -> JsonResponse:
+    response = JsonResponse({"code": error.code, "message": error.message}, status=error.status)
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _csrf_failed(request: HttpRequest) -> bool:
+    middleware = CsrfViewMiddleware(lambda r: HttpResponse())
+    return middleware.process_view(request, None, (), {}) is not None  # type: ignore[arg-type]
+
+
+def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View], View]:
+    """JSON errors for everything: wrong method, CSRF, malformed bodies, refusals, bugs."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                if request.method not in methods:
+                    response = error_response(
+                        ShopperError(
+                            "method_not_allowed", _("This method is not allowed here."), status=405
+                        )
+                    )
+                    response["Allow"] = ", ".join(methods)
+                    return response
+                if csrf and request.method not in ("GET", "HEAD") and _csrf_failed(request):
+                    raise ShopperError(
+                        "csrf_failed",
+                        _(
+                            "Your session has expired or this page is out of date. Please reload the page."
+                        ),
+                        status=403,
+                    )
+                return view(request, *args, **kwargs)
+            except ShopperError as error:
+                return error_response(error)
+            except RequestDataTooBig:
+                return error_response(
+                    ShopperError("request_too_large", _("This upload is too large."))
+                )
+            except (
+                MultiPartParserError,
+                UnreadablePostError,
+                TooManyFilesSent,
+                SuspiciousOperation,
+            ):
+                return error_response(
+                    ShopperError(
+                        "bad_request",
+                        _("The upload was incomplete or malformed. Please try again."),
+                    )
+                )
+            except Exception:
+                logger.exception("Shopper API error in %s", view.__name__)
+                return error_response(
+                    ShopperError(
+                        "server_error",
+                        _("Sorry, something went wrong on our side. Please try again later."),
+                        status=500,
+                    )
+                )
+
+        return csrf_exempt(wrapper)
+
+    return decorate
+
+
+def _too_large_error() -> ShopperError:
+    limit = tryon_settings.MAX_UPLOAD_BYTES
+    return ShopperError(
+        "file_too_large",
+        _("The file is too large; the limit is %(limit)d MB.") % {"limit": limit // 2**20},
+    )
+
+
+@csrf_exempt
+def create_job(request: HttpRequest) -> HttpResponseBase:
+    """POST multipart ``garment``, ``photo``, ``consent`` (+ ``consent_version``, ``prompt``)."""
+    if request.method == "POST":
+        # Refuse oversized bodies unread, before the CSRF check would parse them.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > tryon_settings.MAX_UPLOAD_BYTES + MULTIPART_SLACK:
+            return error_response(_too_large_error())
+        request.upload_handlers.insert(
+            0, LimitedUploadHandler(request, tryon_settings.MAX_UPLOAD_BYTES)
+        )
+    return _create_job(request)
+
+
+@api_view(("POST",), csrf=True)
+def _create_job(request: HttpRequest) -> HttpResponse:
+    photo = request.FILES.get("photo")
+    if upload_too_large(request):
+        raise _too_large_error()
+    job = shopper.create_shopper_job(
+        request, request.POST, photo.file if photo is not None else None
+    )
+    payload = shopper.status_payload(job)
+    response = JsonResponse(payload, status=201)
+    response["Location"] = payload["url"]
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@api_view(("GET", "HEAD", "DELETE"), csrf=True)
+def job(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the status (two queries at most: the session and the job). DELETE: delete it."""
+    if request.method == "DELETE":
+        shopper.delete_shopper_job(request, token)
+        response = HttpResponse(status=204)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    found = shopper.get_status_job(request, token)
+    response = JsonResponse(shopper.status_payload(found, url=request.path))
+    # Owner-only (private; the session cookie varies it) and changing while it runs.
+    response["Cache-Control"] = (
+        "private, max-age=60" if found.is_terminal else "private, no-cache, max-age=0"
+    )
+    return response
+
+
+@api_view(("POST",), csrf=True)
+def cancel_job(request: HttpRequest, token: str) -> HttpResponse:
+    found = shopper.cancel_shopper_job(request, token)
+    response = JsonResponse(shopper.status_payload(found))
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@api_view(("GET", "HEAD"))
+def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The result image, for its owner only: a signed storage URL, or streamed from storage."""
+    found = shopper.get_shopper_job(request, token)
+    if not found.result:
+        raise shopper.not_found()
+    download = request.GET.get("download") == "1"
+    shopper.result_opened(request, found, download=download)
+    response: HttpResponseBase
+    name = str(found.result.name)
+    signed = shopper.signed_result_url(name, download=download)
+    if signed:
+        response = HttpResponseRedirect(signed)
+    else:
+        content_type = mimetypes.guess_type(name)[0] or "image/jpeg"
+        extension = name.rsplit(".", 1)[-1]
+        response = FileResponse(
+            shopper.open_result(found),
+            content_type=content_type,
+            as_attachment=download,
+            filename=f"try-on.{extension}",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+    # Never cached: "Delete my photo now" must leave no copy behind, in caches either.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@api_view(("GET", "HEAD"))
+def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponse:
+    data = gallery.gallery_image(token, width)
+    if data is None:
+        raise ShopperError("not_found", _("This picture doesn't exist."), status=404)
+    response = HttpResponse(data, content_type="image/jpeg")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

@@ -1,0 +1,97 @@
+"""The product page gallery: the merchant's featured try-ons, shown to everyone for free.
+
+Only results made from the merchant's own model photos are ever shown: a shopper's job
+can't end up in a public gallery even if someone ticks "featured" on it. Images are
+served by our own view at a few fixed widths (for ``srcset``), resized once and kept in
+the cache, so the gallery works the same on local files and on private S3 buckets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from ..conf import tryon_settings
+from ..models import Source, Status, TryOnJob
+from ..storage import get_storage
+
+WIDTHS = (320, 640, 960)
+LIMIT = 12
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    token: str
+    src: str
+    srcset: str
+    alt: str
+
+
+def public_featured() -> models.QuerySet[TryOnJob]:
+    return (
+        TryOnJob.objects.filter(is_featured=True, status=Status.SUCCEEDED, garment__is_active=True)
+        .exclude(source=Source.SHOPPER)
+        .exclude(result="")
+    )
+
+
+def image_url(token: str, width: int) -> str:
+    return reverse("django_tryon:gallery-image", args=[token, width])
+
+
+def gallery_items(product: models.Model, limit: int = LIMIT) -> list[GalleryItem]:
+    jobs = (
+        TryOnJob.objects.featured_for(product)
+        .exclude(source=Source.SHOPPER)
+        .exclude(result="")
+        .select_related("garment")
+        .only("token", "garment__name", "featured_order", "finished_at")[:limit]
+    )
+    name = str(product)
+    items = []
+    for job in jobs:
+        garment = (job.garment.name if job.garment else "") or name
+        items.append(
+            GalleryItem(
+                token=job.token,
+                src=image_url(job.token, WIDTHS[1]),
+                srcset=", ".join(f"{image_url(job.token, w)} {w}w" for w in WIDTHS),
+                alt=_("%(garment)s worn by one of our models") % {"garment": garment},
+            )
+        )
+    return items
+
+
+def gallery_image(token: str, width: int) -> bytes | None:
+    """JPEG bytes of a featured result at ``width`` px (never upscaled), or None."""
+    if width not in WIDTHS:
+        return None
+    job = public_featured().filter(token=token).only("result").first()
+    if job is None:
+        return None
+    name = str(job.result.name)
+    key = f"tryon:gallery:{token}:{width}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+    cache = caches[tryon_settings.CACHE]
+    data = cache.get(key)
+    if data is None:
+        data = _resized(name, width)
+        cache.set(key, data, CACHE_SECONDS)
+    return bytes(data)
+
+
+def _resized(name: str, width: int) -> bytes:
+    with get_storage().open(name, "rb") as handle, Image.open(handle) as image:
+        picture = ImageOps.exif_transpose(image).convert("RGB")
+    if picture.width > width:
+        picture.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    return out.getvalue()

@@ -1,0 +1,568 @@
+"""Shoppers' try-ons: ownership by session, rate limits, consent, lookup and status.
+
+A shopper is identified by a random *owner secret* kept in their session; jobs store only
+its hash, so a database leak doesn't let anyone act as a shopper, and every lookup is by
+(token, owner): another session's token is simply "not found". Every refusal is a
+``ShopperError`` with a stable code and a translated message, raised before anything is
+stored or any credit is spent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import IO, Any
+
+from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from django.db import connections, models, router
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+from PIL import Image
+
+from .. import signals
+from ..conf import tryon_settings
+from ..models import Garment, Source, Status, TryOnJob
+from ..providers import UnknownProvider, get_provider
+from ..providers.base import MESSAGES
+from ..storage import current_storage, get_storage
+from .jobs import cancel_job, delete_job, request_tryon
+
+OWNER_SESSION_KEY = "_tryon_owner"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
+MAX_PROMPT_LENGTH = 500
+
+# The default consent text, marked so makemessages finds it (conf.py keeps plain strings).
+DEFAULT_CONSENT_TEXT = gettext_noop(
+    "I agree that my photo is sent to our try-on provider to create this picture, "
+    "and that it is deleted within 24 hours."
+)
+
+# Refusals that are about size get 413, limits 429; any other bad input is a 400.
+STATUS_FOR_CODE = {
+    "file_too_large": 413,
+    "request_too_large": 413,
+    "too_many_pixels": 413,
+    "rate_limited": 429,
+    "budget_exceeded": 429,
+}
+# Job failures a shopper can act on; anything else gets a generic apology.
+SHOPPER_FAILURES = (
+    "no_person",
+    "harmful_content",
+    "invalid_input",
+    "canceled",
+    "deadline_exceeded",
+    "provider_paused",
+)
+
+# Columns the status endpoint reads: one narrow query.
+STATUS_FIELDS = (
+    "token",
+    "owner",
+    "source",
+    "status",
+    "provider",
+    "error_code",
+    "result",
+    "created_at",
+    "submitted_at",
+    "result_ready_at",
+    "finished_at",
+    "expires_at",
+)
+
+
+class ShopperError(Exception):
+    """A refusal for the shopper: ``code`` is stable, ``message`` is for people."""
+
+    def __init__(
+        self, code: str, message: Any, *, status: int | None = None, retry_after: int | None = None
+    ) -> None:
+        self.code = code
+        self.message = str(message)
+        self.status = status or STATUS_FOR_CODE.get(code, 400)
+        self.retry_after = retry_after
+        super().__init__(f"{code}: {self.message}")
+
+
+def not_found() -> ShopperError:
+    return ShopperError(
+        "not_found", _("This try-on doesn't exist or has been deleted."), status=404
+    )
+
+
+# Ownership ------------------------------------------------------------------------------
+
+
+def owner_of(secret: str) -> str:
+    """What a job stores about its owner: a one-way hash of the session's secret."""
+    return hashlib.sha256(b"django-tryon owner\x00" + secret.encode()).hexdigest()
+
+
+def get_owner(request: HttpRequest, *, create: bool = False) -> str:
+    """The owner hash of this session ("" if it has none and ``create`` is false)."""
+    secret = request.session.get(OWNER_SESSION_KEY)
+    if not isinstance(secret, str) or not secret:
+        if not create:
+            return ""
+        secret = secrets.token_urlsafe(32)
+        request.session[OWNER_SESSION_KEY] = secret
+    return owner_of(secret)
+
+
+def get_shopper_job(request: HttpRequest, token: str, *, only: tuple[str, ...] = ()) -> TryOnJob:
+    """The session's own job with this token; anyone else's (or none) is ``not_found``."""
+    owner = get_owner(request)
+    if not owner or not TOKEN_RE.match(token or ""):
+        raise not_found()
+    jobs = TryOnJob.objects.filter(token=token, owner=owner, source=Source.SHOPPER)
+    if only:
+        jobs = jobs.only(*only)
+    job = jobs.first()
+    if job is None:
+        raise not_found()
+    return job
+
+
+def get_status_job(request: HttpRequest, token: str) -> TryOnJob:
+    """``get_shopper_job`` for the status endpoint, which widgets poll every second.
+
+    Same rules, one prepared query (see ``_status_row``): building an ORM query costs
+    more than the database does here, and this endpoint must stay cheap under load.
+    """
+    owner = get_owner(request)
+    if not owner or not TOKEN_RE.match(token or ""):
+        raise not_found()
+    job = _status_row(token, owner)
+    if job is None:
+        raise not_found()
+    return job
+
+
+# Per database alias: the SQL, the selected fields and, per field, its column expression and
+# the converters the ORM would apply (e.g. SQLite's text to aware datetimes). Built once.
+_STATUS_QUERIES: dict[str, tuple[str, list[Any], list[tuple[Any, list[Any]]]]] = {}
+
+
+def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]]]]:
+    prepared = _STATUS_QUERIES.get(alias)
+    if prepared is None:
+        connection = connections[alias]
+        meta = TryOnJob._meta
+        wanted = {"id", *STATUS_FIELDS}
+        fields = [f for f in meta.concrete_fields if f.name in wanted]  # from_db wants this order
+        columns = {f.name: str(f.column) for f in meta.concrete_fields}
+        quote = connection.ops.quote_name
+        where = " AND ".join(f"{quote(columns[n])} = %s" for n in ("token", "owner", "source"))
+        # Only quoted names from the model's meta go into the text; values are parameters.
+        sql = (
+            f"SELECT {', '.join(quote(columns[f.name]) for f in fields)} "  # noqa: S608
+            f"FROM {quote(meta.db_table)} WHERE {where}"
+        )
+        conversions = []
+        for field in fields:
+            column = field.get_col(meta.db_table)
+            converters = connection.ops.get_db_converters(column) + field.get_db_converters(
+                connection
+            )
+            conversions.append((column, converters))
+        prepared = _STATUS_QUERIES[alias] = (sql, fields, conversions)
+    return prepared
+
+
+def _status_row(token: str, owner: str) -> TryOnJob | None:
+    alias = router.db_for_read(TryOnJob)
+    sql, fields, conversions = _status_query(alias)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token, owner, Source.SHOPPER])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (column, converters) in zip(row, conversions, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        values.append(value)
+    return TryOnJob.from_db(alias, [f.attname for f in fields], values)
+
+
+def session_jobs(
+    request: HttpRequest, product: models.Model | None = None
+) -> models.QuerySet[TryOnJob]:
+    """This session's try-ons (optionally of one product): e.g. to attribute an add-to-cart.
+
+    ``session_jobs(request, product).filter(status="succeeded").exists()`` in the shop's
+    add-to-cart view tells whether this shopper saw themselves wearing the product.
+    """
+    owner = get_owner(request)
+    jobs = (
+        TryOnJob.objects.filter(owner=owner, source=Source.SHOPPER)
+        if owner
+        else TryOnJob.objects.none()
+    )
+    if product is not None:
+        garments = Garment.objects.for_product(product).values("pk")
+        jobs = jobs.filter(garment__in=garments)
+    return jobs
+
+
+# Rate limits ----------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, from ``CLIENT_IP_HEADER`` behind a trusted proxy.
+
+    A proxy appends the address it saw to X-Forwarded-For, so the last entry is the one
+    the trusted proxy vouches for; earlier ones are whatever the client claimed.
+    IPv6 clients are grouped by /64, which is what one household or phone gets.
+    """
+    header = tryon_settings.CLIENT_IP_HEADER
+    value = ""
+    if header:
+        key = str(header).upper().replace("-", "_")
+        if key != "REMOTE_ADDR" and not key.startswith("HTTP_"):
+            key = "HTTP_" + key
+        value = (request.META.get(key) or "").split(",")[-1].strip()
+    value = value or request.META.get("REMOTE_ADDR", "")
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _window_hit(scope: str, ident: str, limit: tuple[int, int]) -> tuple[bool, int, str]:
+    """Count one hit in the current fixed window: (allowed, seconds left, cache key)."""
+    count, period = limit
+    now = time.time()
+    key = f"tryon:rl:{scope}:{ident}:{int(now // period)}"
+    cache = caches[tryon_settings.CACHE]
+    cache.add(key, 0, timeout=period + 5)
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=period + 5)
+        hits = 1
+    return hits <= count, max(1, int(period - now % period)), key
+
+
+def take_rate_limits(request: HttpRequest, owner: str) -> Callable[[], None]:
+    """Count this upload against the session's and the IP's limits, or raise ``rate_limited``.
+
+    Returns a function that gives the session's hit back (for uploads refused as bad
+    input: a shopper fixing a dark photo shouldn't run out of tries). The IP's hit stays:
+    it is what protects the server's CPU from floods of bad files.
+    """
+    refunds: list[str] = []
+    for scope, ident in (("SESSION", owner), ("IP", client_ip(request))):
+        limit = tryon_settings.rate_limit(scope)
+        if limit is None:
+            continue
+        allowed, retry_after, key = _window_hit(scope, ident, limit)
+        if not allowed:
+            minutes = max(1, -(-retry_after // 60))
+            raise ShopperError(
+                "rate_limited",
+                ngettext(
+                    "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minute.",
+                    "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                retry_after=retry_after,
+            )
+        if scope == "SESSION":
+            refunds.append(key)
+
+    def refund() -> None:
+        cache = caches[tryon_settings.CACHE]
+        for key in refunds:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+                cache.decr(key)
+
+    return refund
+
+
+# Creating a job --------------------------------------------------------------------------
+
+
+def product_is_available(product: Any) -> bool:
+    """Whether a product may be tried on: it exists and isn't unpublished or inactive.
+
+    The shop's product model isn't ours, so the usual flags are looked for by name; a
+    ``tryon_available`` attribute or method on the product has the last word.
+    """
+    if product is None:
+        return False
+    custom = getattr(product, "tryon_available", None)
+    if custom is not None:
+        return bool(custom() if callable(custom) else custom)
+    for flag in ("is_published", "published", "is_active", "is_available", "available"):
+        value = getattr(product, flag, True)
+        if isinstance(value, bool) and not value:
+            return False
+    return True
+
+
+def widget_garment(product: models.Model) -> Garment | None:
+    """The garment the product page's widget tries on: its newest active one."""
+    if not product_is_available(product):
+        return None
+    return Garment.objects.for_product(product).active().first()
+
+
+def garment_for_shopper(garment_id: Any) -> Garment:
+    try:
+        pk = int(str(garment_id))
+    except (TypeError, ValueError):
+        pk = 0
+    garment = Garment.objects.filter(pk=pk).first() if pk > 0 else None
+    if garment is None:
+        raise ShopperError(
+            "garment_not_found",
+            _("We couldn't find this product's try-on. Please reload the page."),
+            status=404,
+        )
+    if not garment.is_active or not product_is_available(garment.product):
+        raise ShopperError(
+            "garment_unavailable", _("This product can't be tried on at the moment."), status=404
+        )
+    return garment
+
+
+def consent_text() -> str:
+    """The consent text in the active language (a shop's own text is used as given)."""
+    text = tryon_settings.CONSENT_TEXT
+    return _(text) if isinstance(text, str) else str(text)
+
+
+def prompt_mode_enabled() -> bool:
+    if not tryon_settings.PROMPT_MODE:
+        return False
+    try:
+        return bool(get_provider().supports_prompt)
+    except UnknownProvider:
+        return False
+
+
+def is_truthy(value: Any) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "on", "yes")
+
+
+def validation_error_to_shopper(error: ValidationError) -> ShopperError:
+    code = error.code or "invalid"
+    if hasattr(error, "error_list") and error.error_list:
+        code = error.error_list[0].code or code
+    return ShopperError(code, " ".join(str(m) for m in error.messages))
+
+
+def create_shopper_job(
+    request: HttpRequest, data: Mapping[str, Any], photo: IO[bytes] | None
+) -> TryOnJob:
+    """Check a shopper's upload, then ``request_tryon`` it for this session.
+
+    ``data`` holds ``garment``, ``consent`` (and optionally ``consent_version`` as shown,
+    and ``prompt`` in prompt mode); ``photo`` is the uploaded file. Cheap checks come
+    first, the rate limits next, the image checks (inside ``request_tryon``) last.
+    """
+    try:
+        garment = garment_for_shopper(data.get("garment"))
+        if not is_truthy(data.get("consent")):
+            raise ShopperError(
+                "consent_required", _("Please agree to how your photo is used before continuing.")
+            )
+        version = str(tryon_settings.CONSENT_VERSION)
+        shown = str(data.get("consent_version") or "")
+        if shown and shown != version:
+            raise ShopperError(
+                "consent_changed",
+                _("Our photo consent text has changed. Please reload the page and read it again."),
+                status=409,
+            )
+        if photo is None:
+            raise ShopperError("photo_required", _("Please choose a photo of yourself first."))
+        prompt = str(data.get("prompt") or "").strip()
+        if prompt and not prompt_mode_enabled():
+            raise ShopperError(
+                "prompt_not_allowed", _("Describing a garment isn't available here.")
+            )
+        if len(prompt) > MAX_PROMPT_LENGTH:
+            raise ShopperError(
+                "prompt_too_long",
+                _("Please describe the garment in at most %(max)d characters.")
+                % {"max": MAX_PROMPT_LENGTH},
+            )
+        owner = get_owner(request, create=True)
+        refund = take_rate_limits(request, owner)
+        try:
+            job = request_tryon(
+                None if prompt else garment,
+                photo,
+                category=garment.category,
+                prompt=prompt,
+                source=Source.SHOPPER,
+                owner=owner,
+                consent_version=version,
+            )
+        except ValidationError as error:
+            refund()
+            raise validation_error_to_shopper(error) from None
+        except (Image.DecompressionBombError, SyntaxError, ValueError):
+            # Pillow's last word on an image that passed validation but can't be re-encoded.
+            refund()
+            raise ShopperError(
+                "not_an_image", _("We couldn't read this photo. Please try another one.")
+            ) from None
+    except ShopperError as error:
+        signals.shopper_request_refused.send(
+            sender=TryOnJob, request=request, code=error.code, message=error.message
+        )
+        raise
+    signals.shopper_job_requested.send(sender=TryOnJob, job=job, request=request)
+    return job
+
+
+# Following a job --------------------------------------------------------------------------
+
+
+def _typical_seconds(alias: str) -> float:
+    try:
+        return max(1.0, get_provider(alias).first_poll_after())
+    except UnknownProvider:
+        return 10.0
+
+
+def stage_of(job: TryOnJob, now: datetime | None = None) -> str:
+    """What the widget says: queued, generating, almost_done, or the final status."""
+    if job.status == Status.PENDING:
+        return "queued"
+    if job.status != Status.RUNNING:
+        return str(job.status)
+    if job.result_ready_at is not None:
+        return "almost_done"
+    now = now or timezone.now()
+    if job.submitted_at and (now - job.submitted_at).total_seconds() >= _typical_seconds(
+        job.provider
+    ):
+        return "almost_done"
+    return "generating"
+
+
+def failure_message(code: str) -> str:
+    if code in SHOPPER_FAILURES and code in MESSAGES:
+        return str(MESSAGES[code])
+    return _("Sorry, something went wrong while creating your picture. Please try again later.")
+
+
+def status_payload(job: TryOnJob, url: str = "") -> dict[str, Any]:
+    """The JSON the widget polls. Reads only ``STATUS_FIELDS``; makes no query.
+
+    ``url`` is the job's own URL when the caller knows it (the status view: its path).
+    """
+    now = timezone.now()
+    stage = stage_of(job, now)
+    # At most one reverse(); the other URLs are below the job's (see api/urls.py).
+    job_url = url or reverse("django_tryon:shopper-job", args=[job.token])
+    payload: dict[str, Any] = {
+        "token": job.token,
+        "status": job.status,
+        "stage": stage,
+        "elapsed": round(((job.finished_at or now) - job.created_at).total_seconds(), 1),
+        "url": job_url,
+        "cancel_url": job_url + "cancel/",
+        "expires_at": job.expires_at.isoformat() if job.expires_at else None,
+        "result_url": None,
+        "download_url": None,
+        "error": None,
+        # How long the widget should wait before asking again (ms); None: don't.
+        "poll_after": None if job.is_terminal else (700 if stage == "almost_done" else 1000),
+    }
+    if job.status == Status.SUCCEEDED and job.result:
+        result_url = job_url + "result/"
+        payload.update(result_url=result_url, download_url=result_url + "?download=1")
+    elif job.status in (Status.FAILED, Status.CANCELED):
+        code = job.error_code or str(job.status)
+        payload["error"] = {"code": code, "message": failure_message(code)}
+    return payload
+
+
+def cancel_shopper_job(request: HttpRequest, token: str) -> TryOnJob:
+    """Stop a running job (closing the dialog); an ended one is left as it is."""
+    job = get_shopper_job(request, token)
+    if not job.is_terminal:
+        cancel_job(job)
+        job.refresh_from_db()
+    return job
+
+
+def delete_shopper_job(request: HttpRequest, token: str) -> None:
+    """ "Delete my photo now": the job, the photo and the result, in storage too."""
+    job = get_shopper_job(request, token)
+    delete_job(job)
+    signals.shopper_job_deleted.send(sender=TryOnJob, job=job, request=request)
+
+
+# Serving the result -------------------------------------------------------------------------
+
+SIGNED_URL_SECONDS = 300
+_SIGNATURE_MARKERS = ("x-amz-signature=", "signature=", "x-goog-signature=", "sig=")
+
+
+def signed_result_url(name: str, *, download: bool = False) -> str | None:
+    """A short-lived signed storage URL for ``name``, where the storage makes them (S3...).
+
+    None for storages whose URLs are plain (local files): those are streamed by the view,
+    since a plain media URL would be public to anyone who learns it.
+    """
+    storage = current_storage()  # the real backend: the proxy's url() takes no parameters
+    try:
+        try:  # django-storages' S3: five minutes, and sent as an attachment when asked
+            parameters = {"ResponseContentDisposition": 'attachment; filename="try-on.jpg"'}
+            url = storage.url(  # type: ignore[call-arg]
+                name, parameters=parameters if download else None, expire=SIGNED_URL_SECONDS
+            )
+        except TypeError:  # any other storage
+            url = storage.url(name)
+    except NotImplementedError:
+        return None
+    lowered = url.lower()
+    if lowered.startswith(("https://", "http://")) and any(
+        m in lowered for m in _SIGNATURE_MARKERS
+    ):
+        return url
+    return None
+
+
+def open_result(job: TryOnJob) -> IO[bytes]:
+    return get_storage().open(str(job.result.name), "rb")
+
+
+def result_opened(request: HttpRequest, job: TryOnJob, *, download: bool) -> None:
+    if download:
+        signals.shopper_result_downloaded.send(sender=TryOnJob, job=job, request=request)
+
+
+# Retention --------------------------------------------------------------------------------
+
+
+def expired_summary(now: datetime | None = None) -> tuple[int, int]:
+    """(jobs, files) that ``delete_expired`` would delete now: for tryon_cleanup's report."""
+    expired = TryOnJob.objects.filter(expires_at__lte=now or timezone.now())
+    jobs = files = 0
+    for person, result, mask in expired.values_list("person_image", "result", "mask").iterator():
+        jobs += 1
+        files += sum(1 for name in (person, result, mask) if name)
+    return jobs, files
