@@ -70,6 +70,12 @@ class DigestedImage(models.Model):
         loaded = getattr(self, "_loaded_image_name", None)
         if not image or not image._committed or image.name != loaded:
             self.image_digest = ""
+        if image and image._committed and not getattr(self, "image_width", 1):
+            # Django leaves the dimensions empty when the file was saved from a nameless
+            # ContentFile; empty dimensions make *every* load of the row open the image in
+            # storage (ImageField's post_init), so a job couldn't even be loaded while the
+            # storage is down. Read them once, now.
+            self._meta.get_field("image").update_dimension_fields(self, force=True)  # type: ignore[attr-defined]
         super().save(*args, **kwargs)
         self._loaded_image_name = image.name
 

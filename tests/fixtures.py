@@ -87,3 +87,13 @@ def run_tasks():
 def drive():
     """``drive()`` runs tasks and ticks until no job is active; returns jobs left active."""
     return drive_pipeline
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a request in another language leaves it active (LocaleMiddleware)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

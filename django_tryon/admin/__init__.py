@@ -1,0 +1,21 @@
+"""The merchant's try-on workflow in the Django admin.
+
+Registers ``GarmentAdmin``, ``ModelPhotoAdmin`` and ``TryOnJobAdmin`` (with the batch and
+overview pages under it) on the default admin site. The shop adds try-on to its own
+product admin with ``TryOnProductAdminMixin``.
+"""
+
+from .garments import GarmentAdmin, GarmentInline
+from .generate import generate_tryons
+from .jobs import TryOnJobAdmin
+from .model_photos import ModelPhotoAdmin
+from .products import TryOnProductAdminMixin
+
+__all__ = [
+    "GarmentAdmin",
+    "GarmentInline",
+    "ModelPhotoAdmin",
+    "TryOnJobAdmin",
+    "TryOnProductAdminMixin",
+    "generate_tryons",
+]

@@ -1,0 +1,71 @@
+"""Try-on on the shop's own product admin, in one line.
+
+    from django_tryon.admin import TryOnProductAdminMixin
+
+    @admin.register(Product)
+    class ProductAdmin(TryOnProductAdminMixin, admin.ModelAdmin):
+        ...
+
+The product page gets its garments inline, the changelist gets the "Generate try-ons"
+action and a "Try-ons" column: each product's number of results, counted in the page's
+own query. The shop's product model is not changed in any way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .annotations import product_result_count
+from .display import results_link
+from .filters import ProductFilter, product_filter_value
+from .garments import GarmentInline
+from .generate import GenerateTryOnsMixin, generate_tryons
+
+RESULTS_ANNOTATION = "tryon_results_count"
+
+
+class TryOnProductAdminMixin(GenerateTryOnsMixin):
+    """Garments inline, "Generate try-ons", and a results column for a product ModelAdmin."""
+
+    #: The inline that edits a product's garments; a subclass of ``GarmentInline`` to customise.
+    tryon_garment_inline: type[admin.options.InlineModelAdmin] = GarmentInline
+
+    admin_site: Any
+    model: Any
+    actions: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # ``actions = None`` turns a changelist's actions off: respect it.
+        if self.actions is not None and generate_tryons not in self.actions:
+            self.actions = [*self.actions, generate_tryons]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        inlines = list(super().get_inlines(request, obj))  # type: ignore[misc]
+        if self.tryon_garment_inline not in inlines:
+            inlines.append(self.tryon_garment_inline)
+        return inlines
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        display = list(super().get_list_display(request))  # type: ignore[misc]
+        return display if "tryon_results" in display else [*display, "tryon_results"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        return queryset.annotate(**{RESULTS_ANNOTATION: product_result_count(self.model)})
+
+    @admin.display(description=_("try-ons"), ordering=RESULTS_ANNOTATION)
+    def tryon_results(self, obj: Any) -> Any:
+        count = getattr(obj, RESULTS_ANNOTATION, 0)
+        content_type = ContentType.objects.get_for_model(self.model)
+        return results_link(
+            self.admin_site.name,
+            count,
+            {ProductFilter.parameter_name: product_filter_value(content_type.pk, obj.pk)},
+        )

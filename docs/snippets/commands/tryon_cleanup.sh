@@ -1,0 +1,2 @@
+python manage.py tryon_cleanup --dry-run
+python manage.py tryon_cleanup

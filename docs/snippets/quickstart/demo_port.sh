@@ -1,0 +1,1 @@
+PORT=8765 make demo

@@ -1,0 +1,1 @@
+.venv/bin/pytest tests/reliability -q

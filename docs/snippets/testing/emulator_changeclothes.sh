@@ -1,0 +1,1 @@
+python manage.py tryon_emulator changeclothes --port 8702

@@ -1,0 +1,1 @@
+python manage.py tryon_emulator magichour --port 8701

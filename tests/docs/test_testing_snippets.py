@@ -1,0 +1,73 @@
+""" "Testing your shop": its example conftest and tests pass, as a shop would run them.
+
+They run in a pytest of their own, rooted at ``docs/snippets/testing/`` (so that its
+``conftest.py`` is a root conftest, as in a shop), with this suite's settings standing in
+for the shop's: the example app ``catalog`` is one of their installed apps.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.docs.support import ROOT, SNIPPETS, clean_env
+
+# Both files of "testing/*" run here: conftest.py and test_tryon.py.
+FOLDER = "testing/*"
+
+
+def test_the_example_tests_pass(tmp_path):
+    folder = SNIPPETS / FOLDER.removesuffix("/*")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(folder),
+            "-c",
+            "/dev/null",
+            "--ds",
+            "tests.settings",
+            "-W",
+            "ignore::DeprecationWarning",
+            str(folder),
+        ],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-5000:]
+    assert "4 passed" in output, output[-2000:]
+
+
+def test_fault_table_lists_every_fault_of_every_emulator():
+    import re
+
+    from django_tryon.testing.emulators import ChangeClothesEmulator, MagicHourEmulator
+    from tests.docs.support import DOCS
+
+    page = (DOCS / "testing.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", page, re.M))
+    faults = {
+        **dict.fromkeys(MagicHourEmulator.faults, ""),
+        **dict.fromkeys(ChangeClothesEmulator.faults, ""),
+    }
+    assert set(rows) >= set(faults) - {"fields"}, set(faults) - set(rows)
+    for name in faults:
+        where = rows[name]
+        in_mh, in_cc = name in MagicHourEmulator.faults, name in ChangeClothesEmulator.faults
+        assert ("both" in where) == (in_mh and in_cc), name
+        if not (in_mh and in_cc):
+            assert ("Magic Hour" in where) == in_mh and ("Change Clothes" in where) == in_cc, name
+        for param in (
+            MagicHourEmulator.faults.get(name) or ChangeClothesEmulator.faults[name]
+        ).defaults:
+            assert f"`{param}`" in page, f"parameter {param} of {name} is not documented"
