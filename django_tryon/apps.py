@@ -10,7 +10,7 @@ class TryOnConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, receivers  # noqa: F401  (registers the checks and receivers)
         from .schedules import register_schedules
 
         post_migrate.connect(register_schedules, sender=self)

@@ -124,6 +124,11 @@ def release_lease(name: str, owner: str) -> None:
     Lease.objects.filter(name=name, owner=owner).update(until=None, owner="")
 
 
+def deadline_from(now: Any) -> Any:
+    """When a job that starts now must have ended."""
+    return now + timedelta(seconds=tryon_settings.JOB_DEADLINE)
+
+
 def claim(job_id: int, *, to_submit: bool = False) -> TryOnJob | None:
     """Lease one active job for this worker, or None when it's terminal or held elsewhere.
 
@@ -153,6 +158,10 @@ def claim(job_id: int, *, to_submit: bool = False) -> TryOnJob | None:
             When(died_submitting, then=Value(TAKEOVER + owner)), default=Value(owner)
         )
         fields["status"] = Case(When(submitting, then=Value(Status.RUNNING)), default=F("status"))
+        # The deadline runs from leaving our queue: waiting for a slot or an admin is no fault.
+        fields["deadline_at"] = Case(
+            When(straight_on, then=Value(deadline_from(now))), default=F("deadline_at")
+        )
         fields["attempts"] = Case(
             When(submitting, then=F("attempts") + 1),
             default=F("attempts"),
@@ -276,6 +285,7 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
             status=Status.RUNNING,
             attempts=job.attempts + 1,
             next_check_at=job.lease_until,
+            deadline_at=job.deadline_at or deadline_from(now),
         )
 
 

@@ -82,10 +82,22 @@ def fingerprint(
     category: str,
     provider: str,
     options: dict[str, Any],
+    description: str = "",
 ) -> str:
-    """Identical inputs give an identical fingerprint; its result can be reused for free."""
+    """Identical inputs give an identical fingerprint; its result can be reused for free.
+
+    The garment's description counts: some providers use it to shape the result.
+    """
     material = json.dumps(
-        [person_digest, garment_digest, prompt.strip(), category, provider, options],
+        [
+            person_digest,
+            garment_digest,
+            prompt.strip(),
+            description.strip(),
+            category,
+            provider,
+            options,
+        ],
         sort_keys=True,
         default=str,
     )
@@ -220,6 +232,7 @@ def request_tryon(
         category=category,
         provider=alias,
         options=options,
+        description=garment.description if garment else "",
     )
     now = timezone.now()
     fields: dict[str, Any] = {
@@ -243,11 +256,7 @@ def request_tryon(
     if earlier is None:
         estimate = backend.estimate_credits()
         check_budget(estimate, source=source)
-        fields.update(
-            estimated_credits=estimate,
-            next_check_at=now,
-            deadline_at=now + timedelta(seconds=tryon_settings.JOB_DEADLINE),
-        )
+        fields.update(estimated_credits=estimate, next_check_at=now)
 
     stored: list[str] = []
     try:
@@ -347,18 +356,11 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     return new
 
 
-def job_files(job: TryOnJob) -> list[str]:
-    return [str(f.name) for f in (job.person_image, job.result, job.mask) if f]
-
-
 def delete_job(job: TryOnJob) -> None:
-    """Delete a job and every file it stored (the shopper's photo, result and mask)."""
+    """Delete a job; its stored files (shopper's photo, result, mask) go with it (receivers)."""
     if job.status in ACTIVE_STATUSES:
         pipeline.cancel(job)
-    names = job_files(job)
     job.delete()
-    for name in names:
-        delete_quietly(name)
 
 
 def delete_jobs(jobs: Iterable[TryOnJob]) -> int:

@@ -138,6 +138,17 @@ def test_a_job_past_its_deadline_fails(garment, model_photo, sandbox, drive):
     assert failed == ["deadline_exceeded"]
 
 
+def test_the_deadline_runs_from_leaving_our_queue(garment, model_photo, sandbox):
+    sandbox(MAX_CONCURRENT=1, OUTCOME="never")
+    first = request_tryon(garment, model_photo, options={"n": 1})
+    waiting = request_tryon(garment, model_photo, options={"n": 2})
+    assert first.deadline_at is None  # queued: no clock running yet
+    run_queued_tasks()
+    assert fresh(first).status == Status.RUNNING and first.deadline_at is not None
+    assert fresh(waiting).status == Status.PENDING and waiting.deadline_at is None
+    assert pipeline.sweep()["expired"] == 0
+
+
 def test_a_transient_error_then_success(garment, model_photo, sandbox, settings, drive):
     sandbox(OUTCOME="transient_once")
     settings.TRYON = {**settings.TRYON, "BACKOFF_BASE": 0.1, "BACKOFF_MAX": 1.0}

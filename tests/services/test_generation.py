@@ -266,7 +266,7 @@ def test_create_batch_writes_due_jobs_and_wakes_the_pipeline_once(
     for row in rows:
         assert row.provider == "premium" and row.source == Source.COMMAND
         assert row.estimated_credits == 25 and row.status == Status.PENDING
-        assert row.next_check_at is not None and row.deadline_at is not None
+        assert row.next_check_at is not None and row.deadline_at is None  # runs from submission
         assert row.fingerprint and row.token
     assert batch.created_by == admin_user
     assert queued_functions() == ["django_tryon.tasks.tick"]

@@ -10,7 +10,6 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -56,7 +55,6 @@ def create_batch(
     check_budget(chosen.credits, source=source)
 
     now = timezone.now()
-    deadline = now + timedelta(seconds=tryon_settings.JOB_DEADLINE)
     with transaction.atomic():
         # By id: any AUTH_USER_MODEL, and nobody (a command) or an anonymous user alike.
         user_id = user.pk if user is not None and user.is_authenticated else None
@@ -73,7 +71,6 @@ def create_batch(
                 estimated_credits=chosen.credits_per_job,
                 created_at=now,
                 next_check_at=now,  # due at once: the ticker dispatches them in order
-                deadline_at=deadline,
             )
             for job in chosen.jobs
         )

@@ -256,6 +256,7 @@ def _fingerprint(garment: Garment, photo: ModelPhoto, alias: str, digests: dict[
         category=garment.category,
         provider=alias,
         options={},
+        description=garment.description,
     )
 
 

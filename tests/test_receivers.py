@@ -1,0 +1,27 @@
+"""Stored files go with their rows, whichever way the row is deleted."""
+
+import pytest
+from django.core.files.storage import storages
+
+from django_tryon.models import TryOnJob
+from django_tryon.services import request_tryon
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_deleting_a_garment_removes_the_files_of_its_jobs(garment, model_photo, drive):
+    job = request_tryon(garment, model_photo)
+    drive()
+    job.refresh_from_db()
+    names = [job.result.name, garment.image.name]
+    assert all(storages["default"].exists(n) for n in names)
+    garment.delete()  # cascades to the job
+    assert not TryOnJob.objects.exists()
+    assert not any(storages["default"].exists(n) for n in names)
+
+
+def test_deleting_jobs_in_bulk_removes_their_files(garment, jpeg_photo):
+    job = request_tryon(garment, jpeg_photo, source="shopper")
+    assert storages["default"].exists(job.person_image.name)
+    TryOnJob.objects.all().delete()
+    assert not storages["default"].exists(job.person_image.name)
