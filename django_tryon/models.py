@@ -75,7 +75,7 @@ class DigestedImage(models.Model):
             # ContentFile; empty dimensions make *every* load of the row open the image in
             # storage (ImageField's post_init), so a job couldn't even be loaded while the
             # storage is down. Read them once, now.
-            self._meta.get_field("image").update_dimension_fields(self, force=True)  # type: ignore[attr-defined]
+            self._meta.get_field("image").update_dimension_fields(self, force=True)  # type: ignore[union-attr]
         super().save(*args, **kwargs)
         self._loaded_image_name = image.name
 
