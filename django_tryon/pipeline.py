@@ -32,12 +32,12 @@ import logging
 import random
 import secrets
 import time
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -104,8 +104,6 @@ def ensure_ticker() -> None:
 # Leases -------------------------------------------------------------------------------
 
 QUEUED = "queued"
-# Prefix of a job's lease owner when the claim took over a submission left unfinished.
-TAKEOVER = "takeover-"
 
 
 def acquire_lease(name: str, seconds: float) -> str | None:
@@ -129,64 +127,36 @@ def deadline_from(now: Any) -> Any:
     return now + timedelta(seconds=tryon_settings.JOB_DEADLINE)
 
 
-def claim(job_id: int, *, to_submit: bool = False) -> TryOnJob | None:
-    """Lease one active job for this worker, or None when it's terminal or held elsewhere.
-
-    With ``to_submit``, the same UPDATE also moves the job to "submitting" (running, no
-    provider job id, one more attempt) when it may go to its provider straight away: a
-    pending job whose alias is neither paused nor capped, or a job whose submitting
-    worker died. Other pending jobs are left for ``_take_slot``.
-    """
+def claim(job_id: int) -> TryOnJob | None:
+    """Lease one active job for this worker, or None when it's terminal or held elsewhere."""
     now = timezone.now()
     owner = secrets.token_hex(8)
-    fields: dict[str, Any] = {
-        "lease_owner": owner,
-        "lease_until": now + timedelta(seconds=tryon_settings.LEASE_SECONDS),
-    }
-    if to_submit:
-        paused = ProviderState.objects.filter(paused_at__isnull=False).values("alias")
-        capped = [
-            a
-            for a in tryon_settings.PROVIDERS
-            if tryon_settings.provider(a).options.get("MAX_CONCURRENT")
-        ]
-        straight_on = Q(status=Status.PENDING) & ~Q(provider__in=paused) & ~Q(provider__in=capped)
-        died_submitting = Q(status=Status.RUNNING, provider_job_id="")
-        submitting = straight_on | died_submitting
-        # Marked in the same UPDATE: this worker takes over a submission whose worker died.
-        fields["lease_owner"] = Case(
-            When(died_submitting, then=Value(TAKEOVER + owner)), default=Value(owner)
-        )
-        fields["status"] = Case(When(submitting, then=Value(Status.RUNNING)), default=F("status"))
-        # The deadline runs from leaving our queue: waiting for a slot or an admin is no fault.
-        fields["deadline_at"] = Case(
-            When(straight_on, then=Value(deadline_from(now))), default=F("deadline_at")
-        )
-        fields["attempts"] = Case(
-            When(submitting, then=F("attempts") + 1),
-            default=F("attempts"),
-            output_field=TryOnJob._meta.get_field("attempts"),
-        )
     taken = (
         TryOnJob.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(**fields)
+        .update(
+            lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
+        )
     )
     if not taken:
         return None
     return TryOnJob.objects.select_related("garment", "model_photo").get(pk=job_id)
 
 
-def _write(job: TryOnJob, *, release: bool = True, **fields: Any) -> bool:
-    """Save ``fields`` if this worker still holds the job's lease; mirror them on ``job``."""
+def _write(job: TryOnJob, *, release: bool = True, unless: Q | None = None, **fields: Any) -> bool:
+    """Save ``fields`` if this worker still holds the job's lease; mirror them on ``job``.
+
+    ``unless`` adds a condition under which nothing is written (and False returned).
+    """
     if release:
         fields.update(lease_owner="", lease_until=None)
     fields["updated_at"] = timezone.now()
-    written = TryOnJob.objects.filter(pk=job.pk, lease_owner=job.lease_owner).update(**fields)
+    rows = TryOnJob.objects.filter(pk=job.pk, lease_owner=job.lease_owner)
+    written = (rows.exclude(unless) if unless is not None else rows).update(**fields)
     if written:
         for name, value in fields.items():
             setattr(job, name, value)
-    else:
+    elif unless is None:
         logger.warning("Job %s: lease lost, step result dropped", job.pk)
     return bool(written)
 
@@ -196,7 +166,7 @@ def _write(job: TryOnJob, *, release: bool = True, **fields: Any) -> bool:
 
 def advance(job_id: int) -> None:
     """Take job ``job_id`` one step further, if it's active and nobody else holds it."""
-    job = claim(job_id, to_submit=True)
+    job = claim(job_id)
     if job is None:
         return
     try:
@@ -221,22 +191,19 @@ def _advance_claimed(job: TryOnJob) -> None:
     provider = get_provider(job.provider)
     if job.deadline_at and timezone.now() >= job.deadline_at:
         _finish_failed(job, PermanentError("deadline_exceeded"), provider=provider)
-    elif job.status == Status.PENDING:  # paused or capped alias: the slow path
+    elif job.status == Status.PENDING:
         if _take_slot(job, provider):
             _submit(job, provider)
     elif not job.provider_job_id:
-        # Submitting: either just claimed for it, or a worker died while submitting. In the
-        # latter case the provider may or may not have created a job: submitting again is
-        # the one place where a job can be charged twice, so it is counted like an
-        # uncertain create (and written with whatever this submission ends in).
-        if job.lease_owner.startswith(TAKEOVER):
-            _count_uncertain(job)
-            logger.warning(
-                "Job %s: its worker died while submitting; a job may exist at %s",
-                job.pk,
-                job.provider,
-            )
-        _submit(job, provider)
+        # Running without a provider job id, and its lease expired: the worker died while
+        # submitting. The provider may or may not have created a job, so submitting again
+        # is the one place where a job can be charged twice: it is counted as uncertain.
+        _count_uncertain(job)
+        logger.warning(
+            "Job %s: its worker died while submitting; a job may exist at %s", job.pk, job.provider
+        )
+        if _write(job, release=False, attempts=job.attempts + 1, provider_data=job.provider_data):
+            _submit(job, provider)
     elif job.result_ready_at is None:
         if _poll(job, provider) == JobState.SUCCEEDED:
             _fetch(job, provider)
@@ -247,46 +214,48 @@ def _advance_claimed(job: TryOnJob) -> None:
 def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
     """Move a pending job to running if its alias is open and has a free slot, in order."""
     now = timezone.now()
+    # The deadline runs from leaving our queue: waiting for a slot or an admin is no fault.
+    start: dict[str, Any] = {
+        "status": Status.RUNNING,
+        "attempts": job.attempts + 1,
+        "next_check_at": job.lease_until,
+        "deadline_at": job.deadline_at or deadline_from(now),
+    }
+    cap = provider.option("MAX_CONCURRENT")
+    if not cap:
+        # The common case, in one UPDATE: start unless the alias is paused.
+        paused = ProviderState.objects.filter(paused_at__isnull=False).values("alias")
+        if _write(job, release=False, unless=Q(provider__in=paused), **start):
+            return True
     state = ProviderState.objects.filter(alias=job.provider, paused_at__isnull=False).first()
     if state is not None:
         if _fallback_alias(job, provider):
-            _fail_over(
-                job, provider, AccountError(state.pause_code or "auth_failed", state.pause_reason)
-            )
+            error = AccountError(state.pause_code or "auth_failed", state.pause_reason)
+            _fail_over(job, provider, error)
         elif job.source == Source.SHOPPER:  # a shopper can't wait for an admin
             _finish_failed(job, PermanentError("provider_paused"), provider=provider)
         else:
             _write(job, next_check_at=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
         return False
-    cap = provider.option("MAX_CONCURRENT")
-    with transaction.atomic() if cap else nullcontext():
-        if cap:
-            # Serialise slot-taking per alias; SQLite serialises writers anyway.
-            ProviderState.objects.get_or_create(alias=job.provider)
-            list(ProviderState.objects.select_for_update().filter(alias=job.provider))
-            queue = TryOnJob.objects.filter(provider=job.provider).aggregate(
-                running=Count("pk", filter=Q(status=Status.RUNNING)),
-                ahead=Count(
-                    "pk",
-                    filter=Q(status=Status.PENDING)
-                    & (
-                        Q(created_at__lt=job.created_at)
-                        | Q(created_at=job.created_at, pk__lt=job.pk)
-                    ),
-                ),
-            )
-            if queue["running"] + queue["ahead"] >= int(cap):
-                _write(job, next_check_at=now + timedelta(seconds=tryon_settings.POLL_INTERVAL))
-                return False
-        # From here a worker death leaves "running, no provider job id": resubmitted after the lease.
-        return _write(
-            job,
-            release=False,
-            status=Status.RUNNING,
-            attempts=job.attempts + 1,
-            next_check_at=job.lease_until,
-            deadline_at=job.deadline_at or deadline_from(now),
+    if not cap:
+        return _write(job, release=False, **start)  # resumed between the two reads
+    with transaction.atomic():
+        # Serialise slot-taking per alias; SQLite serialises writers anyway.
+        ProviderState.objects.get_or_create(alias=job.provider)
+        list(ProviderState.objects.select_for_update().filter(alias=job.provider))
+        queue = TryOnJob.objects.filter(provider=job.provider).aggregate(
+            running=Count("pk", filter=Q(status=Status.RUNNING)),
+            ahead=Count(
+                "pk",
+                filter=Q(status=Status.PENDING)
+                & (Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk)),
+            ),
         )
+        if queue["running"] + queue["ahead"] >= int(cap):
+            _write(job, next_check_at=now + timedelta(seconds=tryon_settings.POLL_INTERVAL))
+            return False
+        # From here a worker death leaves "running, no provider job id": resubmitted after the lease.
+        return _write(job, release=False, **start)
 
 
 def _submit(job: TryOnJob, provider: BaseProvider) -> None:
