@@ -48,52 +48,30 @@ def assert_all_succeeded_once(jobs, timeout=90):
     )
 
 
+# The sandbox takes half a second, so jobs really wait at the provider and get polled.
+SLOW_SANDBOX = {
+    "PROVIDERS": {
+        "sandbox": {"BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "LATENCY": 0.5}
+    }
+}
+
+
 @pytest.mark.cluster
 @pytest.mark.postgres
 def test_fifty_jobs_on_the_orm_broker_on_postgres(qcluster, garment, model_photo):
     require_postgres()
-    qcluster(
-        broker="orm",
-        tryon={
-            "PROVIDERS": {
-                "sandbox": {
-                    "BACKEND": "django_tryon.providers.sandbox.SandboxProvider",
-                    "LATENCY": 0.5,
-                }
-            }
-        },
-    )
+    qcluster(broker="orm", tryon=SLOW_SANDBOX)
     assert_all_succeeded_once(push_jobs(garment, [model_photo], JOBS))
 
 
 @pytest.mark.cluster
 @pytest.mark.redis
 def test_fifty_jobs_on_redis(qcluster, garment, model_photo):
-    qcluster(
-        broker="redis",
-        tryon={
-            "PROVIDERS": {
-                "sandbox": {
-                    "BACKEND": "django_tryon.providers.sandbox.SandboxProvider",
-                    "LATENCY": 0.5,
-                }
-            }
-        },
-    )
+    qcluster(broker="redis", tryon=SLOW_SANDBOX)
     assert_all_succeeded_once(push_jobs(garment, [model_photo], JOBS))
 
 
 @pytest.mark.cluster
 def test_fifty_jobs_on_the_orm_broker_on_this_database(qcluster, garment, model_photo):
-    qcluster(
-        broker="orm",
-        tryon={
-            "PROVIDERS": {
-                "sandbox": {
-                    "BACKEND": "django_tryon.providers.sandbox.SandboxProvider",
-                    "LATENCY": 0.5,
-                }
-            }
-        },
-    )
+    qcluster(broker="orm", tryon=SLOW_SANDBOX)
     assert_all_succeeded_once(push_jobs(garment, [model_photo], JOBS))
