@@ -93,7 +93,9 @@ def report(name: str, value: float, baseline: float, unit: str, note: str = "") 
     ratio = value / baseline if baseline else float("inf")
     line = f"RESULT {name} value={value:.3f} baseline={baseline:.3f} ratio={ratio:.3f}"
     print(line)
-    command = " ".join(shlex.quote(a) for a in [os.path.relpath(sys.executable, ROOT), *sys.argv])
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)
+    args = [os.path.relpath(sys.executable, ROOT), script, *sys.argv[1:]]
+    command = " ".join(shlex.quote(a) for a in args)
     db = os.environ.get("DATABASE_URL", "sqlite").split("@")[-1]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not RESULTS.exists():

@@ -155,6 +155,9 @@ def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
     edge = tryon_settings.PHOTO_MAX_EDGE
     if max(image.size) > edge:
         image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    # Pillow writes the source's JPEG comment into the new file unless told otherwise: a
+    # shopper's photo keeps no metadata at all (nor a polyglot's payload in a comment).
+    image.info = {}
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88, optimize=True)
     data = out.getvalue()

@@ -16,19 +16,26 @@ CLEANUP = "django-tryon cleanup"
 
 
 def schedule_specs() -> dict[str, dict[str, Any]]:
+    from django_q.conf import Conf
     from django_q.models import Schedule
 
+    # django-q2 runs a schedule without a cluster only on the cluster named like
+    # Q_CLUSTER["name"]. With a ``cluster_name`` of its own, no cluster would ever run the
+    # sweep or the retention cleanup: they go to the cluster our tasks are sent to.
+    cluster = Conf.CLUSTER_NAME if Conf.CLUSTER_NAME != Conf.PREFIX else None
     return {
         SWEEP: {
             "func": "django_tryon.tasks.sweep",
             "schedule_type": Schedule.MINUTES,
             "minutes": tryon_settings.SWEEP_MINUTES,
             "repeats": -1,
+            "cluster": cluster,
         },
         CLEANUP: {
             "func": "django_tryon.tasks.cleanup",
             "schedule_type": Schedule.HOURLY,
             "repeats": -1,
+            "cluster": cluster,
         },
     }
 

@@ -101,10 +101,24 @@ class upload_to:
         return isinstance(other, upload_to) and other.folder == self.folder
 
 
+class StorageError(OSError):
+    """The storage backend failed, whatever it raised (S3 raises boto errors, not OSError)."""
+
+
 def save_stream(folder: str, extension: str, stream: IO[bytes]) -> str:
-    """Save a file object to storage under a random name, without reading it whole."""
+    """Save a file object to storage under a random name, without reading it whole.
+
+    A save that fails leaves nothing behind (a local disk keeps what it wrote so far) and
+    raises ``StorageError``, so callers treat every backend's failure alike.
+    """
     name = random_name(folder, extension)
-    return get_storage().save(name, File(stream, name=name))
+    storage = get_storage()
+    try:
+        return storage.save(name, File(stream, name=name))
+    except Exception as exc:
+        with suppress(Exception):  # the storage may be gone altogether (a deleted bucket)
+            storage.delete(name)
+        raise StorageError(f"{type(exc).__name__} while saving to the storage") from exc
 
 
 def delete_quietly(name: str | None) -> None:
