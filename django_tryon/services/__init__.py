@@ -1,70 +1,16 @@
-"""The domain API. Admin, views, commands and tasks all go through this one layer."""
+"""The domain API. Admin, views, commands and tasks all go through this one layer.
 
-from .jobs import (
-    JobTimeout,
-    arequest_tryon,
-    cancel_job,
-    check_budget,
-    credits_committed_today,
-    delete_expired,
-    delete_job,
-    delete_jobs,
-    fingerprint,
-    paused_providers,
-    request_tryon,
-    resume_provider,
-    retry_job,
-    wait_for,
-)
+- ``jobs``: create, wait on, cancel, retry and delete try-ons (``request_tryon``);
+- ``generation``: the merchant's bulk "Generate try-ons" and ``tryon_generate``;
+- ``featuring``: which results a product page shows;
+- ``shopper`` and ``gallery``: the widget's side, owned by a browser session;
+- ``checks``: what ``tryon_check`` verifies.
+"""
 
-__all__ = [
-    "JobTimeout",
-    "arequest_tryon",
-    "cancel_job",
-    "check_budget",
-    "credits_committed_today",
-    "delete_expired",
-    "delete_job",
-    "delete_jobs",
-    "fingerprint",
-    "paused_providers",
-    "request_tryon",
-    "resume_provider",
-    "retry_job",
-    "wait_for",
-]
-
-# Operational checks (tryon_check).
 from .checks import Verdict, run_checks
-
-__all__ += ["Verdict", "run_checks"]
-
-# The shopper widget: ownership by session, limits, status; the featured gallery.
-from .gallery import gallery_items  # noqa: E402
-from .shopper import (  # noqa: E402
-    ShopperError,
-    cancel_shopper_job,
-    create_shopper_job,
-    delete_shopper_job,
-    get_shopper_job,
-    session_jobs,
-    status_payload,
-)
-
-__all__ += [
-    "ShopperError",
-    "cancel_shopper_job",
-    "create_shopper_job",
-    "delete_shopper_job",
-    "gallery_items",
-    "get_shopper_job",
-    "session_jobs",
-    "status_payload",
-]
-
-# Merchant workflow: bulk generation, featured results, the overview (admin, tryon_generate).
-from .featuring import FeatureOutcome, feature_results, unfeature_results  # noqa: E402
-from .generation import (  # noqa: E402
+from .featuring import FeatureOutcome, feature_results, unfeature_results
+from .gallery import gallery_items
+from .generation import (
     AliasPlan,
     BatchProgress,
     GarmentSelection,
@@ -81,24 +27,73 @@ from .generation import (  # noqa: E402
     suitable_model_photos,
     wait_for_batch,
 )
+from .jobs import (
+    JobTimeout,
+    arequest_tryon,
+    cancel_job,
+    check_budget,
+    credits_committed_today,
+    delete_expired,
+    delete_job,
+    delete_jobs,
+    fingerprint,
+    paused_providers,
+    request_tryon,
+    resume_provider,
+    retry_job,
+    wait_for,
+)
+from .shopper import (
+    ShopperError,
+    cancel_shopper_job,
+    create_shopper_job,
+    delete_shopper_job,
+    get_shopper_job,
+    session_jobs,
+    status_payload,
+)
 
-__all__ += [
+__all__ = [
     "AliasPlan",
     "BatchProgress",
     "FeatureOutcome",
     "GarmentSelection",
     "GenerationPlan",
+    "JobTimeout",
     "PlannedJob",
+    "ShopperError",
+    "Verdict",
+    "arequest_tryon",
     "batch_progress",
     "batch_results",
+    "cancel_job",
+    "cancel_shopper_job",
+    "check_budget",
     "check_selection",
     "create_batch",
+    "create_shopper_job",
+    "credits_committed_today",
+    "delete_expired",
+    "delete_job",
+    "delete_jobs",
+    "delete_shopper_job",
     "download_results",
     "feature_results",
+    "fingerprint",
+    "gallery_items",
     "generate",
+    "get_shopper_job",
+    "paused_providers",
     "plan_generation",
+    "request_tryon",
+    "resume_provider",
+    "retry_job",
+    "run_checks",
     "select_garments",
+    "session_jobs",
+    "status_payload",
     "suitable_model_photos",
     "unfeature_results",
+    "wait_for",
     "wait_for_batch",
 ]

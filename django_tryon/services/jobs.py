@@ -58,12 +58,6 @@ def resolve_provider(alias: str | None) -> BaseProvider:
         ) from None
 
 
-def prepare_stored_image(field_file: Any) -> PreparedImage:
-    """Validate an image already in storage (prefer the model's ``image_sha256()``)."""
-    with field_file.open("rb") as handle:
-        return PreparedImage(validate_image(handle))
-
-
 def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
     """Validate an uploaded person photo and re-encode it without metadata."""
     handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
