@@ -77,7 +77,7 @@ test-postgres: $(STAMP)
 # What depends on the database runs again on Postgres; suites that don't touch it
 # (emulators, docs, templates, translations) ran in the SQLite pass. Keeps CI < 20 min.
 POSTGRES_SKIPS := --ignore=tests/testing --ignore=tests/docs --ignore=tests/i18n \
-	--ignore=tests/templatetags --ignore=tests/example_project
+	--ignore=tests/templatetags --ignore=tests/example_project --ignore=tests/security
 _pytest-postgres:
 	$(call run_pytest,-m "not browser" $(POSTGRES_SKIPS) $(PYTEST_ARGS))
 
