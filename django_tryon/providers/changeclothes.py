@@ -255,7 +255,9 @@ class ChangeClothesProvider(HttpProvider):
                 provider_code=str(code),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
-        if response.status_code >= 500 or response.status_code == 429:
+        # An undocumented code: an HTTP status that names the kind of failure decides (a
+        # gateway's 401/402 is about the account, and must pause the alias, not fail jobs).
+        if response.status_code >= 500 or response.status_code in (401, 402, 403, 429):
             return self.error_for(response)
         return PermanentError("provider_error", provider_code=str(code))
 

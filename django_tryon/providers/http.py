@@ -52,26 +52,54 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
-def is_public_host(host: str) -> bool:
-    """True when every address the host resolves to is public (not loopback, private...)."""
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address as the kernel will reach it: ``::ffff:169.254.169.254`` is 169.254.169.254."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         infos = socket.getaddrinfo(host, None)
     except (socket.gaierror, UnicodeError):
-        return False
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
-            return False
-    return bool(infos)
+        return []
+    return [_address(str(info[4][0])) for info in infos]
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast
+
+
+def is_public_host(host: str) -> bool:
+    """True when every address the host resolves to is public (not loopback, private...)."""
+    addresses = _resolve(host)
+    return bool(addresses) and all(is_public_address(a) for a in addresses)
 
 
 def is_link_local_host(host: str) -> bool:
     """True when the host resolves to a link-local address (169.254.169.254: cloud metadata)."""
+    return any(address.is_link_local for address in _resolve(host))
+
+
+def peer_address(response: requests.Response) -> str | None:
+    """The address a streamed response's connection reached; None through a proxy.
+
+    The socket is on the connection while it is kept alive, on the response's file once
+    the server said it closes the connection (http.client hands it over then).
+    """
+    connection = getattr(response.raw, "connection", None)
+    if getattr(connection, "proxy", None) is not None:
+        return None  # a proxy resolves names itself: what it reaches is its own business
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        raw_file = getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None)
+        sock = getattr(raw_file, "_sock", None)
     try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError):
-        return False
-    return any(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_link_local for i in infos)
+        return str(sock.getpeername()[0]) if sock is not None else None
+    except (OSError, IndexError, AttributeError):
+        return None
 
 
 class HttpProvider(BaseProvider):
@@ -191,6 +219,20 @@ class HttpProvider(BaseProvider):
         if self.allow_private_urls and is_link_local_host(parts.hostname):
             raise PermanentError("url_not_allowed", provider_code="link_local_address")
 
+    def check_peer(self, response: requests.Response) -> None:
+        """Refuse an answer that came from a private address, before a byte of it is read.
+
+        The name is resolved twice, by ``check_url`` and by the connection: a name that
+        changes its answer in between (DNS rebinding) is caught here. The request itself
+        has gone out by then (a GET, without credentials); its answer is never used.
+        """
+        if self.allow_private_urls:
+            return
+        peer = peer_address(response)
+        if peer is not None and not is_public_address(_address(peer)):
+            response.close()
+            raise PermanentError("url_not_allowed", provider_code="private_peer")
+
     @contextmanager
     def download(self, url: str, *, max_bytes: int | None = None) -> Iterator[IO[bytes]]:
         """Stream ``url`` into a spooled temporary file, checked and capped.
@@ -202,6 +244,7 @@ class HttpProvider(BaseProvider):
         for _hop in range(MAX_REDIRECTS + 1):
             self.check_url(url)
             response = self.call("GET", url, auth=False, stream=True)
+            self.check_peer(response)
             if response.is_redirect:
                 url = urljoin(url, response.headers.get("Location", ""))
                 response.close()

@@ -224,7 +224,9 @@ def test_a_wrong_key_is_an_account_error(cc, settings):
         (500, TransientError, "provider_unavailable"),  # body code 500 (documented)
         (503, TransientError, "provider_unavailable"),  # undocumented code, 5xx status
         (429, TransientError, "rate_limited"),
-        (401, PermanentError, "provider_error"),  # body code 401: not a documented code
+        (401, AccountError, "auth_failed"),  # undocumented body code: the HTTP status decides
+        (402, AccountError, "insufficient_credits"),
+        (418, PermanentError, "provider_error"),  # neither the code nor the status says more
     ],
 )
 def test_http_errors_with_a_json_body_are_read_by_their_code(cc, status, kind, code):

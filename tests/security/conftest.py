@@ -1,0 +1,83 @@
+"""Fixtures of the security suite, and the hypothesis profiles of the hostile-input tests.
+
+Profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default, used by ``make test`` and CI:
+``HOSTILE_EXAMPLES`` examples per property, so each pass of the suite stays within
+seconds) and ``thorough`` (2,000 per property, for a long local run).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from hypothesis import HealthCheck, settings
+
+from django_tryon.storage import current_storage
+from django_tryon.testing.fixtures import changeclothes_emulator, magichour_emulator  # noqa: F401
+from tests.providers.fixtures import cc, mh  # noqa: F401
+from tests.reliability.figures import pytest_terminal_summary  # noqa: F401
+
+HOSTILE_EXAMPLES = 200
+_common = {
+    "deadline": None,  # Pillow's first decode of a format is slow; time is bounded per test
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,  # each example cleans up after itself
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+    "print_blob": True,
+}
+settings.register_profile("ci", max_examples=HOSTILE_EXAMPLES, derandomize=True, **_common)
+settings.register_profile("thorough", max_examples=2000, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+CREATE_URL = "/tryon/jobs/"
+
+
+class Browser(Client):
+    """A shopper's browser: a CSRF cookie, and the matching header on unsafe requests."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(enforce_csrf_checks=True, **kwargs)
+        self.csrf = _get_new_csrf_string()
+        self.cookies["csrftoken"] = self.csrf
+
+    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
+        if method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            extra.setdefault("HTTP_X_CSRFTOKEN", self.csrf)
+        return super().generic(method, path, *args, **extra)
+
+    def upload(self, garment: Any, photo: bytes, name: str = "me.jpg", **fields: Any) -> Any:
+        upload = io.BytesIO(photo)
+        upload.name = name
+        data = {"garment": getattr(garment, "pk", garment), "consent": "1", "photo": upload}
+        return self.post(CREATE_URL, {**data, **fields})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_storage_and_cache(settings: Any) -> Iterator[None]:
+    settings.STORAGES = {**settings.STORAGES}  # a new in-memory storage for each test
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+@pytest.fixture
+def shopper_browser() -> Browser:
+    return Browser()
+
+
+def stored(folder: str = "tryon") -> list[str]:
+    """Every file under ``folder`` in the current storage."""
+    storage = current_storage()
+    try:
+        dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{f}" for f in files] + [n for d in dirs for n in stored(f"{folder}/{d}")]
