@@ -23,7 +23,7 @@ from django_tryon.testing.fixtures import changeclothes_emulator, magichour_emul
 from tests.providers.fixtures import cc, mh  # noqa: F401
 from tests.reliability.figures import pytest_terminal_summary  # noqa: F401
 
-HOSTILE_EXAMPLES = 200
+HOSTILE_EXAMPLES = 100
 _common = {
     "deadline": None,  # Pillow's first decode of a format is slow; time is bounded per test
     "suppress_health_check": [

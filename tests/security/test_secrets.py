@@ -97,8 +97,8 @@ def emulators(settings: Any) -> Iterator[tuple[MagicHourEmulator, ChangeClothesE
     with MagicHourEmulator(api_key=MH_KEY) as mh, ChangeClothesEmulator(api_key=CC_KEY) as cc:
         settings.TRYON = reliability_tryon(
             {
-                "magichour": mh_alias(mh, WEBHOOK_SECRET=WEBHOOK_SECRET, TIMEOUT=1),
-                "changeclothes": cc_alias(cc, TIMEOUT=1),
+                "magichour": mh_alias(mh, WEBHOOK_SECRET=WEBHOOK_SECRET, TIMEOUT=0.5),
+                "changeclothes": cc_alias(cc, TIMEOUT=0.5),
             },
             "magichour",
             RATE_LIMITS={},
@@ -111,7 +111,7 @@ FAULTS = [
     ("http_error", "create", {"status": 401, "message": "Invalid key"}),
     ("http_error", "create", {"status": 402}),
     ("http_error", "create", {"status": 500}),
-    ("timeout", "create", {"seconds": 2}),
+    ("timeout", "create", {"seconds": 1}),
     ("reset", "create", {}),
     ("malformed_json", "create", {}),
     ("html", "create", {"status": 502}),
@@ -233,3 +233,11 @@ def test_no_key_or_secret_in_anything_the_app_shows(
     assert mh.create_calls and cc.create_calls
     record("security_probes", secrets_outputs=len(collected.outputs))
     record("secrets", outputs_checked=len(collected.outputs), admin_pages=pages, leaks=0)
+
+
+def test_the_search_finds_a_planted_key():
+    """The control: a key that does get out is found, wherever it is in the text."""
+    collector = Collector()
+    collector.add("log", f"GET /v1/image-projects/x Authorization: Bearer {MH_KEY}")
+    collector.add("page", f"<input value='{WEBHOOK_SECRET}'>".encode())
+    assert len(collector.leaks()) == 2
