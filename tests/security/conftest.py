@@ -7,19 +7,20 @@ seconds) and ``thorough`` (2,000 per property, for a long local run).
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.middleware.csrf import _get_new_csrf_string
-from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from django_tryon.storage import current_storage
 from django_tryon.testing.fixtures import changeclothes_emulator, magichour_emulator  # noqa: F401
+
+# A shopper's browser (CSRF cookie and header), as the API tests use it.
+from tests.api.conftest import CREATE_URL  # noqa: F401
+from tests.api.conftest import Shopper as Browser
 from tests.providers.fixtures import cc, mh  # noqa: F401
 from tests.reliability.figures import pytest_terminal_summary  # noqa: F401
 
@@ -36,28 +37,6 @@ _common = {
 settings.register_profile("ci", max_examples=HOSTILE_EXAMPLES, derandomize=True, **_common)
 settings.register_profile("thorough", max_examples=2000, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-CREATE_URL = "/tryon/jobs/"
-
-
-class Browser(Client):
-    """A shopper's browser: a CSRF cookie, and the matching header on unsafe requests."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(enforce_csrf_checks=True, **kwargs)
-        self.csrf = _get_new_csrf_string()
-        self.cookies["csrftoken"] = self.csrf
-
-    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
-        if method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            extra.setdefault("HTTP_X_CSRFTOKEN", self.csrf)
-        return super().generic(method, path, *args, **extra)
-
-    def upload(self, garment: Any, photo: bytes, name: str = "me.jpg", **fields: Any) -> Any:
-        upload = io.BytesIO(photo)
-        upload.name = name
-        data = {"garment": getattr(garment, "pk", garment), "consent": "1", "photo": upload}
-        return self.post(CREATE_URL, {**data, **fields})
 
 
 @pytest.fixture(autouse=True)
