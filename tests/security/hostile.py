@@ -9,6 +9,7 @@ draws path traversals, unicode, control characters and very long names.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -166,6 +167,7 @@ def png_bomb(width: int, height: int) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=4)
 def huge_canvas(width: int, height: int, fmt: str = "PNG") -> bytes:
     """A genuine, fully decodable picture of a huge size that compresses to almost nothing."""
     return encode(Image.new("L", (width, height), 200), fmt)
