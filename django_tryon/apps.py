@@ -11,6 +11,8 @@ class TryOnConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, receivers  # noqa: F401  (registers the checks and receivers)
+        from .pipeline import create_leases
         from .schedules import register_schedules
 
         post_migrate.connect(register_schedules, sender=self)
+        post_migrate.connect(create_leases, sender=self)

@@ -20,6 +20,11 @@ running     set                  empty              poll
 running     set                  set                fetch the result into storage
 ==========  ===================  =================  ===========================
 
+New jobs are taken up by *drains*: a drain is a task that advances due jobs one after
+another until none is left. A burst of new jobs sends one drain message, not one per job,
+and a new message goes out as soon as the last one is taken, so every worker drains
+while the queue is long.
+
 The *ticker* is one self-rescheduling task, held by a lease so only one runs at a time on
 all hosts: it polls due running jobs in batches (waiting never holds a worker per job) and
 hands every other due job to the workers. A periodic sweep restarts it and enforces the
@@ -32,6 +37,7 @@ import logging
 import random
 import secrets
 import time
+from collections import deque
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
@@ -63,6 +69,9 @@ from .storage import StorageError, current_storage, delete_quietly, save_stream
 logger = logging.getLogger("django_tryon.pipeline")
 
 TICK_LEASE = "ticker"
+DRAIN_LEASE = "drain"
+# A lease's owner while the message for it waits in the queue (see _send_once).
+QUEUED = "queued"
 # How long past its budget a ticker's lease lasts. A ticker that dies (a killed worker, a
 # dropped database connection) holds polling up for this long at most; a second ticker
 # overlapping a slow one only repeats some reads, since each job it polls is claimed.
@@ -86,24 +95,52 @@ def enqueue_advance(job_id: int) -> None:
     enqueue("django_tryon.tasks.advance_job", job_id)
 
 
-def ensure_ticker() -> None:
-    """Start the ticker unless one runs or is already on its way.
+def start(job: TryOnJob) -> None:
+    """Have a worker take up the new ``job`` once the surrounding transaction commits."""
+    if _capped(job.provider):
+        enqueue_advance(job.pk)  # a capped alias starts jobs in order, one message each
+    else:
+        transaction.on_commit(ensure_drain)
 
-    The lease is marked ``queued`` for a short while, so that a burst of submissions
-    sends one ticker message, not one each; if that message is lost the mark expires.
-    """
-    now = timezone.now()
-    Lease.objects.get_or_create(name=TICK_LEASE)
-    marked = Lease.objects.filter(
-        Q(until__isnull=True) | Q(until__lte=now), name=TICK_LEASE
-    ).update(owner=QUEUED, until=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER))
-    if marked:
-        enqueue("django_tryon.tasks.tick")
+
+def ensure_ticker() -> None:
+    """Start the ticker unless one runs or is already on its way."""
+    _send_once(TICK_LEASE, "django_tryon.tasks.tick")
+
+
+def ensure_drain() -> None:
+    """Send a drain unless one is already on its way (a running drain doesn't count)."""
+    _send_once(DRAIN_LEASE, "django_tryon.tasks.drain")
 
 
 # Leases -------------------------------------------------------------------------------
 
-QUEUED = "queued"
+
+def _send_once(lease: str, func: str) -> None:
+    """Enqueue ``func`` unless the lease says a message for it is queued or running.
+
+    The lease is marked ``queued`` for a while, so that a burst of calls sends one message,
+    not one each; if that message is lost the mark expires and the next call sends another.
+    It's one UPDATE: the lease rows are made after migrate and remade by the sweep.
+    """
+    now = timezone.now()
+    free = Q(until__isnull=True) | Q(until__lte=now)
+    marked = Lease.objects.filter(free, name=lease).update(
+        owner=QUEUED, until=now + timedelta(seconds=tryon_settings.REDISPATCH_AFTER)
+    )
+    if marked:
+        enqueue(func)
+
+
+def create_leases(**kwargs: Any) -> None:
+    """Make the pipeline's lease rows (a ``post_migrate`` receiver, and part of the sweep)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    using = kwargs.get("using", DEFAULT_DB_ALIAS)
+    if Lease._meta.db_table not in connections[using].introspection.table_names():
+        return  # not migrated on this database yet
+    for name in (TICK_LEASE, DRAIN_LEASE):
+        Lease.objects.using(using).get_or_create(name=name)
 
 
 def acquire_lease(name: str, seconds: float) -> str | None:
@@ -127,20 +164,80 @@ def deadline_from(now: Any) -> Any:
     return now + timedelta(seconds=tryon_settings.JOB_DEADLINE)
 
 
+def _unleased(now: Any) -> Q:
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+
+
 def claim(job_id: int) -> TryOnJob | None:
     """Lease one active job for this worker, or None when it's terminal or held elsewhere."""
     now = timezone.now()
     owner = secrets.token_hex(8)
-    taken = (
-        TryOnJob.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
-        )
+    taken = TryOnJob.objects.filter(_unleased(now), pk=job_id, status__in=ACTIVE_STATUSES).update(
+        lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
     )
     if not taken:
         return None
     return TryOnJob.objects.select_related("garment", "model_photo").get(pk=job_id)
+
+
+# Due rows a drain reads at once: building and running that query costs more than a step.
+DRAIN_BATCH = 20
+
+
+def due_for_drain() -> list[TryOnJob]:
+    """The oldest due jobs that a drain takes up (read, not leased), oldest first."""
+    # Their ids first, then the rows: joining before the LIMIT would sort every wide row.
+    oldest = _drainable(timezone.now()).order_by("next_check_at", "pk").values("pk")
+    return list(
+        TryOnJob.objects.select_related("garment", "model_photo")
+        .filter(pk__in=oldest[:DRAIN_BATCH])
+        .order_by("next_check_at", "pk")
+    )
+
+
+def claim_read(job: TryOnJob) -> bool:
+    """Lease a job read earlier, if nobody changed or took it since; True when it's ours.
+
+    Every step's write sets ``updated_at``, so a row that still has the one read holds
+    the state read: leasing it is one UPDATE, without reading it again.
+    """
+    now = timezone.now()
+    owner = secrets.token_hex(8)
+    until = now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
+    taken = TryOnJob.objects.filter(
+        _unleased(now), pk=job.pk, status=job.status, updated_at=job.updated_at
+    ).update(lease_owner=owner, lease_until=until)
+    if taken:
+        job.lease_owner, job.lease_until = owner, until
+    return bool(taken)
+
+
+def _aliases_with(option: str) -> set[str]:
+    return {alias for alias, options in tryon_settings.PROVIDERS.items() if options.get(option)}
+
+
+def _capped(alias: str) -> bool:
+    return alias in _aliases_with("MAX_CONCURRENT")
+
+
+def _drainable(now: Any) -> Any:
+    """Due jobs a drain takes: starts, resubmissions after a crash, and result fetches.
+
+    Polls are the ticker's. So are starts on a capped alias (the ticker hands out its free
+    slots in order) and admin jobs waiting for a paused alias that has no fallback, which
+    would only be put back to wait.
+    """
+    uncapped = set(tryon_settings.PROVIDERS) - _aliases_with("MAX_CONCURRENT")
+    stuck = ProviderState.objects.filter(paused_at__isnull=False).exclude(
+        alias__in=_aliases_with("FALLBACK")
+    )
+    starts = Q(status=Status.PENDING, provider__in=uncapped) & ~(
+        Q(provider__in=stuck.values("alias")) & ~Q(source=Source.SHOPPER)
+    )
+    resumes_and_fetches = Q(status=Status.RUNNING) & (
+        Q(provider_job_id="") | Q(result_ready_at__isnull=False)
+    )
+    return TryOnJob.objects.due(now).filter(starts | resumes_and_fetches)
 
 
 def _write(job: TryOnJob, *, release: bool = True, unless: Q | None = None, **fields: Any) -> bool:
@@ -167,8 +264,42 @@ def _write(job: TryOnJob, *, release: bool = True, unless: Q | None = None, **fi
 def advance(job_id: int) -> None:
     """Take job ``job_id`` one step further, if it's active and nobody else holds it."""
     job = claim(job_id)
-    if job is None:
-        return
+    if job is not None:
+        _step(job)
+
+
+def drain(budget: float | None = None) -> int:
+    """Advance due jobs one step each, oldest first, until none is left; returns the steps.
+
+    Past ``budget`` seconds the drain hands over to a fresh task, so no task runs into
+    the cluster's timeout (the checks keep that timeout 30 s above the longest provider call).
+    """
+    budget = tryon_settings.TICK_SECONDS if budget is None else budget
+    # From here on, new work sends another drain: this one may be past the new job already.
+    Lease.objects.filter(name=DRAIN_LEASE, owner=QUEUED).update(owner="", until=None)
+    stop_at = time.monotonic() + budget
+    steps = 0
+    while batch := deque(due_for_drain()):
+        take, claimed = batch.popleft, 0
+        while batch:
+            job = take()
+            if not claim_read(job):
+                # Another drain works this batch from this end: go on from the other one,
+                # so that the two meet in the middle instead of colliding at every job.
+                take = batch.pop if take == batch.popleft else batch.popleft
+                continue
+            _step(job)
+            steps, claimed = steps + 1, claimed + 1
+            if time.monotonic() >= stop_at:
+                ensure_drain()
+                return steps
+        if not claimed:
+            break  # others took every job read: they are on this queue already
+    return steps
+
+
+def _step(job: TryOnJob) -> None:
+    """One step of a job this worker has claimed."""
     try:
         _advance_claimed(job)
     except UnknownProvider:
@@ -797,6 +928,7 @@ def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
 
 def sweep() -> dict[str, int]:
     """Fail jobs past their deadline and make sure the ticker runs while jobs are active."""
+    create_leases()  # should a row have gone (a flush, a restore), the pipeline heals here
     now = timezone.now()
     expired = list(
         TryOnJob.objects.active().filter(deadline_at__lt=now).values_list("pk", flat=True)

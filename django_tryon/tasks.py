@@ -12,6 +12,10 @@ def advance_job(job_id: int) -> None:
     pipeline.advance(job_id)
 
 
+def drain() -> int:
+    return pipeline.drain()
+
+
 def tick() -> None:
     pipeline.tick()
 

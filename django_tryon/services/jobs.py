@@ -8,6 +8,7 @@ import io
 import json
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -166,10 +167,12 @@ def check_budget(credits: int, *, source: str) -> None:
 
 
 def find_reusable(fp: str) -> TryOnJob | None:
+    """The latest success with this fingerprint (only its result is loaded), or None."""
     return (
         TryOnJob.objects.filter(fingerprint=fp, status=Status.SUCCEEDED)
         .exclude(result="")
         .order_by("-finished_at")
+        .only("result")
         .first()
     )
 
@@ -253,8 +256,10 @@ def request_tryon(
         fields.update(estimated_credits=estimate, next_check_at=now)
 
     stored: list[str] = []
+    # A job row alone is one INSERT, atomic by itself; files stored with it need a transaction.
+    files_too = upload is not None or earlier is not None
     try:
-        with transaction.atomic():
+        with transaction.atomic() if files_too else nullcontext():
             if upload is not None and upload.content is not None:
                 name = get_storage().save(random_name("people", "jpg"), ContentFile(upload.content))
                 stored.append(name)
@@ -265,7 +270,7 @@ def request_tryon(
                 fields.update(status=Status.SUCCEEDED, reused_from=earlier, finished_at=now)
             job = TryOnJob.objects.create(**fields)
             if earlier is None:
-                pipeline.enqueue_advance(job.pk)
+                pipeline.start(job)
             else:
                 transaction.on_commit(lambda: signals.job_succeeded.send(sender=TryOnJob, job=job))
     except BaseException:

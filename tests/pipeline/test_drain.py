@@ -1,0 +1,156 @@
+"""Drains: how new jobs reach the workers without one queue message each."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from django_tryon import pipeline
+from django_tryon.models import Lease, ProviderState, Source, Status, TryOnJob
+from django_tryon.services import request_tryon
+from django_tryon.testing.queue import queued_functions, run_queued_tasks
+
+# Transactional: on_commit enqueues happen as in production, not at the end of a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
+DRAIN = "django_tryon.tasks.drain"
+
+
+@pytest.fixture
+def aliases(settings):
+    """``aliases(name={options}, ...)``: sandbox aliases with these options."""
+
+    def configure(**options_by_alias):
+        settings.TRYON = {
+            **settings.TRYON,
+            "DEFAULT_PROVIDER": next(iter(options_by_alias)),
+            "PROVIDERS": {
+                alias: {"BACKEND": SANDBOX, "LATENCY": 0, **options}
+                for alias, options in options_by_alias.items()
+            },
+        }
+
+    return configure
+
+
+def fresh(job):
+    job.refresh_from_db()
+    return job
+
+
+def test_a_burst_of_new_jobs_sends_one_drain_that_runs_them_all(garment, model_photo):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(5)]
+    assert queued_functions() == [DRAIN]
+    assert run_queued_tasks() == 1
+    for job in map(fresh, jobs):
+        assert job.status == Status.SUCCEEDED and job.attempts == 1 and job.result
+
+
+def test_new_work_sends_another_drain_once_the_queued_one_has_started(garment, model_photo):
+    first = request_tryon(garment, model_photo, options={"n": 1})
+    OrmQ.objects.all().delete()
+    assert pipeline.drain() == 1  # the queued drain starts and takes the job
+    assert fresh(first).status == Status.SUCCEEDED
+    second = request_tryon(garment, model_photo, options={"n": 2})
+    assert queued_functions() == [DRAIN]  # this drain may be past the new job: another goes
+    run_queued_tasks()
+    assert fresh(second).status == Status.SUCCEEDED
+
+
+def test_a_drain_takes_the_oldest_due_job_first(garment, model_photo):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
+    now = timezone.now()
+    for age, job in zip((1, 3, 2), jobs, strict=True):
+        TryOnJob.objects.filter(pk=job.pk).update(next_check_at=now - timedelta(minutes=age))
+    assert [job.pk for job in pipeline.due_for_drain()] == [jobs[1].pk, jobs[2].pk, jobs[0].pk]
+
+
+def test_a_drain_past_its_budget_hands_over_to_a_fresh_task(garment, model_photo):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
+    OrmQ.objects.all().delete()
+    assert pipeline.drain(budget=0) == 1  # one step, then the budget is spent
+    assert [fresh(job).status for job in jobs].count(Status.SUCCEEDED) == 1
+    assert queued_functions() == [DRAIN]
+    run_queued_tasks()
+    assert all(fresh(job).status == Status.SUCCEEDED for job in jobs)
+
+
+def test_a_job_read_by_a_drain_is_not_claimed_once_another_worker_moved_it_on(
+    garment, model_photo, aliases
+):
+    aliases(sandbox={"LATENCY": 5})
+    job = request_tryon(garment, model_photo)
+    [read] = pipeline.due_for_drain()
+    pipeline.advance(job.pk)  # another worker submits it meanwhile
+    assert fresh(job).status == Status.RUNNING and job.attempts == 1
+    assert pipeline.claim_read(read) is False  # what was read is stale: no second submit
+    assert fresh(job).provider_job_id and job.attempts == 1
+
+
+def test_a_job_read_by_a_drain_is_not_claimed_after_any_step_even_one_that_left_it_as_it_was(
+    garment, model_photo
+):
+    job = request_tryon(garment, model_photo)
+    [read] = pipeline.due_for_drain()
+    other = pipeline.claim(job.pk)
+    assert pipeline._write(other, next_check_at=timezone.now())  # e.g. a retry, due at once
+    assert fresh(job).status == Status.PENDING and job.lease_owner == ""
+    assert pipeline.claim_read(read) is False  # its updated_at moved on
+
+
+def test_a_job_held_by_another_worker_is_not_claimed(garment, model_photo):
+    job = request_tryon(garment, model_photo)
+    [read] = pipeline.due_for_drain()
+    assert pipeline.claim(job.pk) is not None
+    assert pipeline.claim_read(read) is False
+    assert pipeline.due_for_drain() == []
+
+
+def test_drains_leave_polls_capped_starts_and_paused_waiting_to_the_ticker(
+    garment, model_photo, aliases
+):
+    aliases(
+        open={},
+        capped={"MAX_CONCURRENT": 1},
+        paused={},
+        rescued={"FALLBACK": "open"},
+    )
+    ProviderState.objects.create(alias="paused", paused_at=timezone.now())
+    ProviderState.objects.create(alias="rescued", paused_at=timezone.now())
+    now = timezone.now()
+
+    def job(**fields):
+        fields = {"next_check_at": now, **fields}
+        return TryOnJob.objects.create(garment=garment, model_photo=model_photo, **fields).pk
+
+    taken = {
+        job(provider="open"),
+        job(provider="paused", source=Source.SHOPPER),  # fails at once: no shopper waits
+        job(provider="rescued"),  # fails over to its fallback
+        job(provider="capped", status=Status.RUNNING),  # its worker died before submitting
+        job(provider="open", status=Status.RUNNING, provider_job_id="x", result_ready_at=now),
+    }
+    job(provider="capped")  # the ticker hands out the alias's free slots in order
+    job(provider="paused", source=Source.ADMIN)  # waits for an admin to resume the alias
+    job(provider="open", status=Status.RUNNING, provider_job_id="y")  # polled by the ticker
+    job(provider="open", next_check_at=now + timedelta(minutes=1))  # not due yet
+    assert {j.pk for j in pipeline.due_for_drain()} == taken
+
+
+def test_a_new_job_on_a_capped_alias_gets_a_message_of_its_own(garment, model_photo, aliases):
+    aliases(capped={"MAX_CONCURRENT": 2})
+    request_tryon(garment, model_photo)
+    assert queued_functions() == ["django_tryon.tasks.advance_job"]
+
+
+def test_the_lease_rows_are_made_after_migrate_and_remade_by_the_sweep(garment, model_photo):
+    assert set(Lease.objects.values_list("name", flat=True)) >= {"ticker", "drain"}
+    Lease.objects.all().delete()  # e.g. a restore from an old backup
+    job = request_tryon(garment, model_photo)
+    assert queued_functions() == []  # marking the drain lease is one UPDATE: no row, no drain
+    pipeline.sweep()
+    assert Lease.objects.filter(name="drain").exists()
+    run_queued_tasks()  # the ticker the sweep sent hands the job to a worker
+    assert fresh(job).status == Status.SUCCEEDED
