@@ -26,12 +26,12 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import tryon_settings
-from ..services import gallery, shopper
+from ..services import gallery, owners, shopper
 from ..services.shopper import ShopperError
 from .uploads import LimitedUploadHandler, upload_too_large
 
@@ -78,7 +78,9 @@ def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View]
                         ),
                         status=403,
                     )
-                return view(request, *args, **kwargs)
+                answer = view(request, *args, **kwargs)
+                owners.set_owner_cookie(request, answer)
+                return answer
             except ShopperError as error:
                 return error_response(error)
             except RequestDataTooBig:
@@ -154,7 +156,7 @@ def _create_job(request: HttpRequest) -> HttpResponse:
 
 @api_view(("GET", "HEAD", "DELETE"), csrf=True)
 def job(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: the status (two queries at most: the session and the job). DELETE: delete it."""
+    """GET: the status (one query with the owner cookie, else two). DELETE: delete it."""
     if request.method == "DELETE":
         shopper.delete_shopper_job(request, token)
         response = HttpResponse(status=204)
@@ -162,10 +164,11 @@ def job(request: HttpRequest, token: str) -> HttpResponse:
         return response
     found = shopper.get_status_job(request, token)
     response = JsonResponse(shopper.status_payload(found, url=request.path))
-    # Owner-only (private; the session cookie varies it) and changing while it runs.
+    # Owner-only (private; the cookies vary it) and changing while it runs.
     response["Cache-Control"] = (
         "private, max-age=60" if found.is_terminal else "private, no-cache, max-age=0"
     )
+    patch_vary_headers(response, ("Cookie",))  # said here: the owner cookie spares the session
     return response
 
 

@@ -1,8 +1,8 @@
 """Shoppers' try-ons: ownership by session, rate limits, consent, lookup and status.
 
-A shopper is identified by a random *owner secret* kept in their session; jobs store only
-its hash, so a database leak doesn't let anyone act as a shopper, and every lookup is by
-(token, owner): another session's token is simply "not found". Every refusal is a
+A shopper is identified by a random *owner secret* kept in their session (``owners``); jobs
+store only its hash, so a database leak doesn't let anyone act as a shopper, and every
+lookup is by (token, owner): another session's token is simply "not found". Every refusal is a
 ``ShopperError`` with a stable code and a translated message, raised before anything is
 stored or any credit is spent.
 """
@@ -10,10 +10,8 @@ stored or any credit is spent.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import ipaddress
 import re
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -36,8 +34,8 @@ from ..providers import UnknownProvider, get_provider
 from ..providers.base import MESSAGES
 from ..storage import current_storage, get_storage
 from .jobs import cancel_job, delete_job, request_tryon
+from .owners import get_owner
 
-OWNER_SESSION_KEY = "_tryon_owner"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 MAX_PROMPT_LENGTH = 500
 
@@ -101,23 +99,7 @@ def not_found() -> ShopperError:
     )
 
 
-# Ownership ------------------------------------------------------------------------------
-
-
-def owner_of(secret: str) -> str:
-    """What a job stores about its owner: a one-way hash of the session's secret."""
-    return hashlib.sha256(b"django-tryon owner\x00" + secret.encode()).hexdigest()
-
-
-def get_owner(request: HttpRequest, *, create: bool = False) -> str:
-    """The owner hash of this session ("" if it has none and ``create`` is false)."""
-    secret = request.session.get(OWNER_SESSION_KEY)
-    if not isinstance(secret, str) or not secret:
-        if not create:
-            return ""
-        secret = secrets.token_urlsafe(32)
-        request.session[OWNER_SESSION_KEY] = secret
-    return owner_of(secret)
+# Ownership (see owners.py) --------------------------------------------------------------
 
 
 def get_shopper_job(request: HttpRequest, token: str, *, only: tuple[str, ...] = ()) -> TryOnJob:

@@ -13,7 +13,7 @@ from django_q.models import OrmQ
 from django_tryon import signals
 from django_tryon.models import Garment, Source, TryOnJob
 from django_tryon.services import credits_committed_today
-from django_tryon.services.shopper import OWNER_SESSION_KEY, owner_of
+from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
 from tests.api import badfiles
 from tests.api.conftest import CREATE_URL, Shopper, job_count, shopper_files
 from tests.fixtures import make_image

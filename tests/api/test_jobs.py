@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from django_tryon import signals
 from django_tryon.models import Garment, Status, TryOnJob
+from django_tryon.services.owners import OWNER_COOKIE
 from django_tryon.storage import current_storage
 from tests.api.conftest import Shopper, shopper_files
 from tests.fixtures import make_image
@@ -66,12 +68,33 @@ def test_status_stages(shopper, created, settings):
     assert body["stage"] == "almost_done" and body["poll_after"] == 700
 
 
-def test_status_uses_at_most_two_queries(shopper, finished, created):
+def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, finished, created):
     shopper.get(created["url"])  # warm caches (content types, URL resolver)
+    assert OWNER_COOKIE in shopper.cookies  # given with the job's creation
     with CaptureQueriesContext(connection) as queries:
         response = shopper.get(created["url"])
     assert response.status_code == 200
+    assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+def test_without_the_owner_cookie_a_poll_reads_the_session_too_and_gets_it_again(
+    shopper, finished, created
+):
+    del shopper.cookies[OWNER_COOKIE]
+    with CaptureQueriesContext(connection) as queries:
+        response = shopper.get(created["url"])
+    assert response.status_code == 200 and OWNER_COOKIE in response.cookies
     assert len(queries) <= 2, [q["sql"] for q in queries]
+
+
+def test_an_owner_cookie_copied_into_another_browser_opens_nothing(
+    shopper, other_shopper, finished, garment, photo
+):
+    assert other_shopper.upload(garment, photo).status_code == 201  # a session of its own
+    assert settings.SESSION_COOKIE_NAME in other_shopper.cookies
+    other_shopper.cookies[OWNER_COOKIE] = shopper.cookies[OWNER_COOKIE].value
+    for url in (finished["url"], finished["result_url"]):
+        assert other_shopper.get(url).status_code == 404
 
 
 def test_status_of_finished_job(shopper, finished):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_tryon.models import Source, Status, TryOnJob
 from django_tryon.providers.base import MESSAGES
 from django_tryon.services import request_tryon
-from django_tryon.services.shopper import OWNER_SESSION_KEY, owner_of
+from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
 from django_tryon.storage import StorageError, current_storage, save_stream
 from tests.providers.support import mh_alias
 from tests.reliability.figures import record

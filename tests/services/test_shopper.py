@@ -1,4 +1,4 @@
-"""The shopper service: ownership, client addresses, limits, availability, stages, URLs."""
+"""The shopper service: client addresses, limits, availability, stages, URLs."""
 
 from __future__ import annotations
 
@@ -30,17 +30,6 @@ def _clear_cache():
     caches["default"].clear()
     yield
     caches["default"].clear()
-
-
-def test_owner_is_a_hash_of_a_session_secret():
-    request = request_with_session()
-    assert shopper.get_owner(request) == ""
-    owner = shopper.get_owner(request, create=True)
-    secret = request.session[shopper.OWNER_SESSION_KEY]
-    assert len(secret) >= 43  # 256 random bits
-    assert owner == shopper.owner_of(secret) and len(owner) == 64 and secret not in owner
-    assert shopper.get_owner(request, create=True) == owner  # stable per session
-    assert shopper.get_owner(request_with_session(), create=True) != owner
 
 
 def test_default_consent_text_is_marked_for_translation():
