@@ -38,6 +38,7 @@ import random
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
@@ -212,6 +213,40 @@ def claim_read(job: TryOnJob) -> bool:
     return bool(taken)
 
 
+def start_read(job: TryOnJob) -> bool:
+    """Claim a pending job read earlier and start it, in one UPDATE; True when it's ours.
+
+    This is ``claim_read`` and ``_take_slot`` together, for the common case where taking a
+    slot is no more than a write: an alias without a cap, not paused, and a deadline not
+    passed. False otherwise, or when the row changed: the caller claims it as usual.
+    """
+    now = timezone.now()
+    if job.status != Status.PENDING or _capped(job.provider):
+        return False
+    if job.deadline_at is not None and job.deadline_at <= now:
+        return False
+    owner = secrets.token_hex(8)
+    until = now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
+    fields = {
+        "lease_owner": owner,
+        "lease_until": until,
+        "updated_at": now,
+        **_start_fields(job, now, lease_until=until),
+    }
+    paused = ProviderState.objects.filter(paused_at__isnull=False).values("alias")
+    taken = (
+        TryOnJob.objects.filter(
+            _unleased(now), pk=job.pk, status=job.status, updated_at=job.updated_at
+        )
+        .exclude(provider__in=paused)
+        .update(**fields)
+    )
+    if taken:
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return bool(taken)
+
+
 def _aliases_with(option: str) -> set[str]:
     return {alias for alias, options in tryon_settings.PROVIDERS.items() if options.get(option)}
 
@@ -283,12 +318,15 @@ def drain(budget: float | None = None) -> int:
         take, claimed = batch.popleft, 0
         while batch:
             job = take()
-            if not claim_read(job):
+            if start_read(job):
+                _step(job, _submit_started)
+            elif claim_read(job):
+                _step(job)
+            else:
                 # Another drain works this batch from this end: go on from the other one,
                 # so that the two meet in the middle instead of colliding at every job.
                 take = batch.pop if take == batch.popleft else batch.popleft
                 continue
-            _step(job)
             steps, claimed = steps + 1, claimed + 1
             if time.monotonic() >= stop_at:
                 ensure_drain()
@@ -298,10 +336,10 @@ def drain(budget: float | None = None) -> int:
     return steps
 
 
-def _step(job: TryOnJob) -> None:
-    """One step of a job this worker has claimed."""
+def _step(job: TryOnJob, step: Callable[[TryOnJob], None] | None = None) -> None:
+    """One step of a job this worker has claimed (by default, the one its row calls for)."""
     try:
-        _advance_claimed(job)
+        (step or _advance_claimed)(job)
     except UnknownProvider:
         _finish(
             job,
@@ -342,16 +380,26 @@ def _advance_claimed(job: TryOnJob) -> None:
         _fetch(job, provider)
 
 
+def _submit_started(job: TryOnJob) -> None:
+    _submit(job, get_provider(job.provider))
+
+
+def _start_fields(job: TryOnJob, now: Any, *, lease_until: Any) -> dict[str, Any]:
+    """What moving a pending job to running writes."""
+    return {
+        "status": Status.RUNNING,
+        "attempts": job.attempts + 1,
+        # Due again when the lease ends: a worker that dies from here is taken over then.
+        "next_check_at": lease_until,
+        # The deadline runs from leaving our queue: waiting for a slot or an admin is no fault.
+        "deadline_at": job.deadline_at or deadline_from(now),
+    }
+
+
 def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
     """Move a pending job to running if its alias is open and has a free slot, in order."""
     now = timezone.now()
-    # The deadline runs from leaving our queue: waiting for a slot or an admin is no fault.
-    start: dict[str, Any] = {
-        "status": Status.RUNNING,
-        "attempts": job.attempts + 1,
-        "next_check_at": job.lease_until,
-        "deadline_at": job.deadline_at or deadline_from(now),
-    }
+    start = _start_fields(job, now, lease_until=job.lease_until)
     cap = provider.option("MAX_CONCURRENT")
     if not cap:
         # The common case, in one UPDATE: start unless the alias is paused.

@@ -108,6 +108,42 @@ def test_a_job_held_by_another_worker_is_not_claimed(garment, model_photo):
     assert pipeline.due_for_drain() == []
 
 
+def test_a_drain_claims_and_starts_a_pending_job_in_one_write(garment, model_photo):
+    job = request_tryon(garment, model_photo)
+    [read] = pipeline.due_for_drain()
+    assert pipeline.start_read(read) is True
+    assert fresh(job).status == Status.RUNNING and job.attempts == 1 and job.deadline_at
+    assert job.lease_owner == read.lease_owner != "" and job.next_check_at == job.lease_until
+    assert job.provider_job_id == ""  # submitting is the step that follows, in this worker
+    assert pipeline.start_read(read) is False and pipeline.claim(job.pk) is None
+
+
+@pytest.mark.parametrize(
+    "situation",
+    ["paused alias", "capped alias", "deadline passed"],
+)
+def test_a_start_that_needs_more_than_a_write_is_left_to_the_usual_step(
+    situation, garment, model_photo, aliases
+):
+    aliases(sandbox={"MAX_CONCURRENT": 1} if situation == "capped alias" else {})
+    job = request_tryon(garment, model_photo, source=Source.SHOPPER)
+    if situation == "paused alias":
+        ProviderState.objects.create(alias="sandbox", paused_at=timezone.now())
+    if situation == "deadline passed":  # e.g. failed over back to the queue, late
+        TryOnJob.objects.filter(pk=job.pk).update(deadline_at=timezone.now())
+    read = TryOnJob.objects.select_related("garment", "model_photo").get(pk=job.pk)
+    assert pipeline.start_read(read) is False
+    assert fresh(job).status == Status.PENDING and job.lease_owner == ""
+    assert pipeline.claim_read(read) is True  # and the step decides, as for any claim
+    pipeline._step(read)
+    expected = {
+        "paused alias": (Status.FAILED, "provider_paused"),
+        "capped alias": (Status.SUCCEEDED, ""),  # a free slot: taken in order, and done
+        "deadline passed": (Status.FAILED, "deadline_exceeded"),
+    }[situation]
+    assert (fresh(job).status, job.error_code) == expected
+
+
 def test_drains_leave_polls_capped_starts_and_paused_waiting_to_the_ticker(
     garment, model_photo, aliases
 ):
