@@ -21,9 +21,9 @@ running     set                  set                fetch the result into storag
 ==========  ===================  =================  ===========================
 
 New jobs are taken up by *drains*: a drain is a task that advances due jobs one after
-another until none is left. A burst of new jobs sends one drain message, not one per job,
-and a new message goes out as soon as the last one is taken, so every worker drains
-while the queue is long.
+another until none is left. A burst of new jobs sends one drain message, not one per job;
+while more than one job is due, a running drain keeps one more queued, so every worker
+drains while the queue is long and a worker that dies mid-step leaves the rest to another.
 
 The *ticker* is one self-rescheduling task, held by a lease so only one runs at a time on
 all hosts: it polls due running jobs in batches (waiting never holds a worker per job) and
@@ -262,7 +262,7 @@ def _drainable(now: Any) -> Any:
     slots in order) and admin jobs waiting for a paused alias that has no fallback, which
     would only be put back to wait.
     """
-    uncapped = set(tryon_settings.PROVIDERS) - _aliases_with("MAX_CONCURRENT")
+    uncapped = sorted(set(tryon_settings.PROVIDERS) - _aliases_with("MAX_CONCURRENT"))
     stuck = ProviderState.objects.filter(paused_at__isnull=False).exclude(
         alias__in=_aliases_with("FALLBACK")
     )
@@ -315,6 +315,10 @@ def drain(budget: float | None = None) -> int:
     stop_at = time.monotonic() + budget
     steps = 0
     while batch := deque(due_for_drain()):
+        if len(batch) > 1:
+            # More work than this drain's next step: have another drain queued, to help on
+            # another worker, and to go on at once should this worker die mid-step.
+            ensure_drain()
         take, claimed = batch.popleft, 0
         while batch:
             job = take()

@@ -99,7 +99,7 @@ def not_found() -> ShopperError:
     )
 
 
-# Ownership (see owners.py) --------------------------------------------------------------
+# A shopper's own jobs (who the owner is: owners.py) ------------------------------------
 
 
 def get_shopper_job(request: HttpRequest, token: str, *, only: tuple[str, ...] = ()) -> TryOnJob:

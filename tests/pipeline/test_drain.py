@@ -43,9 +43,30 @@ def fresh(job):
 def test_a_burst_of_new_jobs_sends_one_drain_that_runs_them_all(garment, model_photo):
     jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(5)]
     assert queued_functions() == [DRAIN]
-    assert run_queued_tasks() == 1
+    # The drain, and the one it kept queued while several jobs were due (it finds none).
+    assert run_queued_tasks() == 2
     for job in map(fresh, jobs):
         assert job.status == Status.SUCCEEDED and job.attempts == 1 and job.result
+
+
+def test_a_worker_that_dies_mid_drain_leaves_the_other_jobs_to_the_next_drain(
+    garment, model_photo, monkeypatch
+):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
+    OrmQ.objects.all().delete()  # the drain's message is taken by the worker that dies
+
+    def killed(job, step=None):
+        raise SystemExit("SIGKILL")  # not an error the step handles: the process is gone
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_step", killed)
+        with pytest.raises(SystemExit):
+            pipeline.drain()
+    assert queued_functions() == [DRAIN]  # queued before the first step, for the rest
+    run_queued_tasks()
+    statuses = [fresh(job).status for job in jobs]
+    assert statuses.count(Status.SUCCEEDED) == 2  # the killed one waits for its lease to end
+    assert statuses.count(Status.RUNNING) == 1
 
 
 def test_new_work_sends_another_drain_once_the_queued_one_has_started(garment, model_photo):
