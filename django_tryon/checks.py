@@ -9,7 +9,7 @@ E003      a provider that needs an API key has none
 E004      ``STORAGE`` is not an alias of ``settings.STORAGES``
 E005      ``django_q`` is not in ``INSTALLED_APPS``
 E006      ``Q_CLUSTER["timeout"]`` is not below ``Q_CLUSTER["retry"]``
-E007      ``Q_CLUSTER["timeout"]`` is not above the longest provider call
+E007      ``Q_CLUSTER["timeout"]`` is not above the longest provider call (+ margin)
 E008      a provider's ``FALLBACK`` is not an alias of ``PROVIDERS``
 E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
 E010      a provider option has a value its backend refuses (``option_errors``)
@@ -152,11 +152,15 @@ def _check_cluster(longest_call: float) -> list[Any]:
                 id="tryon.E011",
             )
         )
-    if timeout is not None and timeout < needed:
+    # A ticker or drain task starts its last step up to TICK_SECONDS in.
+    task_needs = longest_call + max(30.0, tryon_settings.TICK_SECONDS + 20)
+    if timeout is not None and timeout < task_needs:
         errors.append(
             Error(
                 f"Q_CLUSTER['timeout'] ({timeout}) is too short: a provider call may take "
-                f"{longest_call:g} s, so workers need at least {needed:g} s.",
+                f"{longest_call:g} s, started up to TICK_SECONDS "
+                f"({tryon_settings.TICK_SECONDS:g}) into a task, so workers need at least "
+                f"{task_needs:g} s.",
                 hint="Raise Q_CLUSTER['timeout'] (and 'retry' above it), or lower the provider's TIMEOUT.",
                 id="tryon.E007",
             )

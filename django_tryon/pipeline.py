@@ -187,11 +187,15 @@ DRAIN_BATCH = 20
 
 def due_for_drain() -> list[TryOnJob]:
     """The oldest due jobs that a drain takes up (read, not leased), oldest first."""
-    # Their ids first, then the rows: joining before the LIMIT would sort every wide row.
-    oldest = _drainable(timezone.now()).order_by("next_check_at", "pk").values("pk")
+    # Their ids first, then the rows: joining before the LIMIT would sort every wide row
+    # (and MySQL refuses a LIMIT inside IN, so the ids are read, not nested).
+    oldest = _drainable(timezone.now()).order_by("next_check_at", "pk")
+    ids = list(oldest.values_list("pk", flat=True)[:DRAIN_BATCH])
+    if not ids:
+        return []
     return list(
         TryOnJob.objects.select_related("garment", "model_photo")
-        .filter(pk__in=oldest[:DRAIN_BATCH])
+        .filter(pk__in=ids)
         .order_by("next_check_at", "pk")
     )
 
@@ -260,19 +264,24 @@ def _drainable(now: Any) -> Any:
 
     Polls are the ticker's. So are starts on a capped alias (the ticker hands out its free
     slots in order) and admin jobs waiting for a paused alias that has no fallback, which
-    would only be put back to wait.
+    would only be put back to wait. A job never started is due whatever its
+    ``next_check_at`` says: that was set by the clock of the host that created it.
     """
     uncapped = sorted(set(tryon_settings.PROVIDERS) - _aliases_with("MAX_CONCURRENT"))
     stuck = ProviderState.objects.filter(paused_at__isnull=False).exclude(
         alias__in=_aliases_with("FALLBACK")
     )
-    starts = Q(status=Status.PENDING, provider__in=uncapped) & ~(
-        Q(provider__in=stuck.values("alias")) & ~Q(source=Source.SHOPPER)
+    due = Q(next_check_at__lte=now)
+    starts = (
+        Q(status=Status.PENDING, provider__in=uncapped)
+        & (due | Q(attempts=0))
+        & ~(Q(provider__in=stuck.values("alias")) & ~Q(source=Source.SHOPPER))
     )
-    resumes_and_fetches = Q(status=Status.RUNNING) & (
-        Q(provider_job_id="") | Q(result_ready_at__isnull=False)
+    resumes_and_fetches = (
+        Q(status=Status.RUNNING) & due & (Q(provider_job_id="") | Q(result_ready_at__isnull=False))
     )
-    return TryOnJob.objects.due(now).filter(starts | resumes_and_fetches)
+    # active() repeats the statuses at the top, where the (status, next_check_at) index serves.
+    return TryOnJob.objects.active().filter(_unleased(now)).filter(starts | resumes_and_fetches)
 
 
 def _write(job: TryOnJob, *, release: bool = True, unless: Q | None = None, **fields: Any) -> bool:
@@ -979,7 +988,8 @@ def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
 
 
 def sweep() -> dict[str, int]:
-    """Fail jobs past their deadline and make sure the ticker runs while jobs are active."""
+    """Fail jobs past their deadline; while jobs are active, make sure the ticker runs (and a
+    drain, when one is owed)."""
     create_leases()  # should a row have gone (a flush, a restore), the pipeline heals here
     now = timezone.now()
     expired = list(
@@ -997,6 +1007,8 @@ def sweep() -> dict[str, int]:
     active = TryOnJob.objects.active().exists()
     if active:
         ensure_ticker()
+        if _drainable(timezone.now()).exists():
+            ensure_drain()  # should a drain's message have been lost
     return {"expired": len(expired), "active": int(active)}
 
 

@@ -60,6 +60,14 @@ def test_q_cluster_timeout_must_outlast_the_longest_provider_call(settings):
     assert ids(PROVIDERS={"sandbox": slow}) == []
 
 
+def test_q_cluster_timeout_must_outlast_a_ticker_or_drain_budget_and_one_call(settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 240, "retry": 300}
+    slow = {**SANDBOX, "TIMEOUT": 180}
+    # A task may start a 180 s call 60 s in: 240 s are not enough.
+    assert ids(PROVIDERS={"sandbox": slow}, TICK_SECONDS=60) == ["tryon.E007"]
+    assert ids(PROVIDERS={"sandbox": slow}, TICK_SECONDS=10) == []
+
+
 def test_a_fallback_that_is_not_an_alias():
     assert ids(PROVIDERS={"sandbox": {**SANDBOX, "FALLBACK": "other"}}) == ["tryon.E008"]
 

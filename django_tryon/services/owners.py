@@ -32,8 +32,12 @@ def owner_of(secret: str) -> str:
 
 
 def get_owner(request: HttpRequest, *, create: bool = False) -> str:
-    """The owner hash of this session ("" if it has none and ``create`` is false)."""
-    owner = _vouched_owner(request)
+    """The owner hash of this session ("" if it has none and ``create`` is false).
+
+    A new job (``create``) always asks the session, so that it is owned by what the
+    session holds, not by a cookie that may outlive the session's data.
+    """
+    owner = "" if create else _vouched_owner(request)
     if owner:
         return owner
     secret = request.session.get(OWNER_SESSION_KEY)
@@ -59,7 +63,11 @@ def set_owner_cookie(request: HttpRequest, response: HttpResponseBase) -> None:
     response.set_cookie(
         OWNER_COOKIE,
         value,
-        max_age=None if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE else settings.SESSION_COOKIE_AGE,
+        max_age=(
+            None
+            if request.session.get_expire_at_browser_close()
+            else request.session.get_expiry_age()
+        ),
         path=reverse("django_tryon:shopper-jobs"),
         domain=settings.SESSION_COOKIE_DOMAIN,
         secure=settings.SESSION_COOKIE_SECURE,

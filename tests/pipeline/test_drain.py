@@ -184,6 +184,8 @@ def test_drains_leave_polls_capped_starts_and_paused_waiting_to_the_ticker(
 
     taken = {
         job(provider="open"),
+        # Never started: due at once, even stamped by a host whose clock runs ahead.
+        job(provider="open", next_check_at=now + timedelta(minutes=1)),
         job(provider="paused", source=Source.SHOPPER),  # fails at once: no shopper waits
         job(provider="rescued"),  # fails over to its fallback
         job(provider="capped", status=Status.RUNNING),  # its worker died before submitting
@@ -192,8 +194,20 @@ def test_drains_leave_polls_capped_starts_and_paused_waiting_to_the_ticker(
     job(provider="capped")  # the ticker hands out the alias's free slots in order
     job(provider="paused", source=Source.ADMIN)  # waits for an admin to resume the alias
     job(provider="open", status=Status.RUNNING, provider_job_id="y")  # polled by the ticker
-    job(provider="open", next_check_at=now + timedelta(minutes=1))  # not due yet
+    job(provider="open", attempts=1, next_check_at=now + timedelta(minutes=1))  # a backoff
     assert {j.pk for j in pipeline.due_for_drain()} == taken
+
+
+def test_the_sweep_sends_a_drain_when_one_is_owed_and_its_message_was_lost(garment, model_photo):
+    job = request_tryon(garment, model_photo)
+    OrmQ.objects.all().delete()  # lost (e.g. Redis restarted), its mark still set
+    pipeline.sweep()
+    assert DRAIN not in queued_functions()  # the mark holds it back...
+    Lease.objects.filter(name="drain").update(until=timezone.now())  # ...until it expires
+    pipeline.sweep()
+    assert DRAIN in queued_functions()
+    run_queued_tasks()
+    assert fresh(job).status == Status.SUCCEEDED
 
 
 def test_a_new_job_on_a_capped_alias_gets_a_message_of_its_own(garment, model_photo, aliases):

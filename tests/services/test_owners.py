@@ -116,3 +116,15 @@ def test_an_owner_cookie_older_than_the_session_age_is_ignored(settings):
     settings.SESSION_COOKIE_AGE = -1
     later = request_with_session(SessionStore(), jar)
     assert owners.get_owner(later) == ""
+
+
+def test_a_new_job_is_owned_by_what_the_session_holds_not_by_the_cookie():
+    first = request_with_session()
+    owner = owners.get_owner(first, create=True)
+    jar, _ = cookies_after(first)
+    first.session.clear()  # the session's data is gone, its key and the cookie remain
+    later = request_with_session(first.session, jar)
+    assert owners.get_owner(later) == owner  # polls of existing jobs still work...
+    fresh_owner = owners.get_owner(later, create=True)
+    assert fresh_owner != owner  # ...but a new job gets an owner the session holds
+    assert owners.owner_of(later.session[owners.OWNER_SESSION_KEY]) == fresh_owner
