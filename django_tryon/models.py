@@ -238,14 +238,14 @@ class TryOnJobQuerySet(models.QuerySet["TryOnJob"]):
     def active(self) -> TryOnJobQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
+    def unleased(self, now: Any) -> TryOnJobQuerySet:
+        """Jobs that no worker holds at ``now`` (never leased, released, or lease run out)."""
+        return self.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+
     def due(self, now: Any = None) -> TryOnJobQuerySet:
         """Active jobs whose next step is due and that no worker holds."""
         now = now or timezone.now()
-        return (
-            self.active()
-            .filter(next_check_at__lte=now)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        )
+        return self.active().filter(next_check_at__lte=now).unleased(now)
 
     def featured_for(self, product: models.Model) -> TryOnJobQuerySet:
         return self.filter(

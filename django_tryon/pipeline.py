@@ -165,16 +165,18 @@ def deadline_from(now: Any) -> Any:
     return now + timedelta(seconds=tryon_settings.JOB_DEADLINE)
 
 
-def _unleased(now: Any) -> Q:
-    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+def _lease_end(now: Any) -> Any:
+    return now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
 
 
 def claim(job_id: int) -> TryOnJob | None:
     """Lease one active job for this worker, or None when it's terminal or held elsewhere."""
     now = timezone.now()
     owner = secrets.token_hex(8)
-    taken = TryOnJob.objects.filter(_unleased(now), pk=job_id, status__in=ACTIVE_STATUSES).update(
-        lease_owner=owner, lease_until=now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
+    taken = (
+        TryOnJob.objects.unleased(now)
+        .filter(pk=job_id, status__in=ACTIVE_STATUSES)
+        .update(lease_owner=owner, lease_until=_lease_end(now))
     )
     if not taken:
         return None
@@ -206,15 +208,7 @@ def claim_read(job: TryOnJob) -> bool:
     Every step's write sets ``updated_at``, so a row that still has the one read holds
     the state read: leasing it is one UPDATE, without reading it again.
     """
-    now = timezone.now()
-    owner = secrets.token_hex(8)
-    until = now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
-    taken = TryOnJob.objects.filter(
-        _unleased(now), pk=job.pk, status=job.status, updated_at=job.updated_at
-    ).update(lease_owner=owner, lease_until=until)
-    if taken:
-        job.lease_owner, job.lease_until = owner, until
-    return bool(taken)
+    return _lease_read(job, timezone.now())
 
 
 def start_read(job: TryOnJob) -> bool:
@@ -229,26 +223,27 @@ def start_read(job: TryOnJob) -> bool:
         return False
     if job.deadline_at is not None and job.deadline_at <= now:
         return False
-    owner = secrets.token_hex(8)
-    until = now + timedelta(seconds=tryon_settings.LEASE_SECONDS)
-    fields = {
-        "lease_owner": owner,
-        "lease_until": until,
-        "updated_at": now,
-        **_start_fields(job, now, lease_until=until),
-    }
-    paused = ProviderState.objects.filter(paused_at__isnull=False).values("alias")
-    taken = (
-        TryOnJob.objects.filter(
-            _unleased(now), pk=job.pk, status=job.status, updated_at=job.updated_at
-        )
-        .exclude(provider__in=paused)
-        .update(**fields)
+    start = _start_fields(job, now, lease_until=_lease_end(now))
+    return _lease_read(job, now, unless=Q(provider__in=_paused().values("alias")), **start)
+
+
+def _lease_read(job: TryOnJob, now: Any, *, unless: Q | None = None, **also: Any) -> bool:
+    """Lease ``job`` (writing ``also`` with it) if its row is still as read; mirror on ``job``."""
+    fields = {"lease_owner": secrets.token_hex(8), "lease_until": _lease_end(now), **also}
+    if also:  # a change of state: a reader of the old row must not claim it after this
+        fields["updated_at"] = now
+    rows = TryOnJob.objects.unleased(now).filter(
+        pk=job.pk, status=job.status, updated_at=job.updated_at
     )
+    taken = (rows.exclude(unless) if unless is not None else rows).update(**fields)
     if taken:
         for name, value in fields.items():
             setattr(job, name, value)
     return bool(taken)
+
+
+def _paused() -> Any:
+    return ProviderState.objects.filter(paused_at__isnull=False)
 
 
 def _aliases_with(option: str) -> set[str]:
@@ -268,9 +263,7 @@ def _drainable(now: Any) -> Any:
     ``next_check_at`` says: that was set by the clock of the host that created it.
     """
     uncapped = sorted(set(tryon_settings.PROVIDERS) - _aliases_with("MAX_CONCURRENT"))
-    stuck = ProviderState.objects.filter(paused_at__isnull=False).exclude(
-        alias__in=_aliases_with("FALLBACK")
-    )
+    stuck = _paused().exclude(alias__in=_aliases_with("FALLBACK"))
     due = Q(next_check_at__lte=now)
     starts = (
         Q(status=Status.PENDING, provider__in=uncapped)
@@ -281,7 +274,7 @@ def _drainable(now: Any) -> Any:
         Q(status=Status.RUNNING) & due & (Q(provider_job_id="") | Q(result_ready_at__isnull=False))
     )
     # active() repeats the statuses at the top, where the (status, next_check_at) index serves.
-    return TryOnJob.objects.active().filter(_unleased(now)).filter(starts | resumes_and_fetches)
+    return TryOnJob.objects.active().unleased(now).filter(starts | resumes_and_fetches)
 
 
 def _write(job: TryOnJob, *, release: bool = True, unless: Q | None = None, **fields: Any) -> bool:
@@ -316,7 +309,7 @@ def drain(budget: float | None = None) -> int:
     """Advance due jobs one step each, oldest first, until none is left; returns the steps.
 
     Past ``budget`` seconds the drain hands over to a fresh task, so no task runs into
-    the cluster's timeout (the checks keep that timeout 30 s above the longest provider call).
+    the cluster's timeout (``tryon.E007`` keeps it above the budget plus the longest call).
     """
     budget = tryon_settings.TICK_SECONDS if budget is None else budget
     # From here on, new work sends another drain: this one may be past the new job already.
@@ -416,7 +409,7 @@ def _take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
     cap = provider.option("MAX_CONCURRENT")
     if not cap:
         # The common case, in one UPDATE: start unless the alias is paused.
-        paused = ProviderState.objects.filter(paused_at__isnull=False).values("alias")
+        paused = _paused().values("alias")
         if _write(job, release=False, unless=Q(provider__in=paused), **start):
             return True
     state = ProviderState.objects.filter(alias=job.provider, paused_at__isnull=False).first()
@@ -952,11 +945,7 @@ def _dispatchable(candidates: list[tuple[int, str, str]]) -> list[int]:
     pending_aliases = {alias for _, status, alias in candidates if status == Status.PENDING}
     if not pending_aliases:
         return [pk for pk, _, _ in candidates]
-    paused = set(
-        ProviderState.objects.filter(
-            alias__in=pending_aliases, paused_at__isnull=False
-        ).values_list("alias", flat=True)
-    )
+    paused = set(_paused().filter(alias__in=pending_aliases).values_list("alias", flat=True))
     free: dict[str, int] = {}
     caps = {}
     for alias in pending_aliases:

@@ -59,7 +59,7 @@ def set_owner_cookie(request: HttpRequest, response: HttpResponseBase) -> None:
     if request.session.session_key is None:
         request.session.save()  # a new session: its key is what the cookie names
     session_key = str(request.session.session_key)
-    value = signing.TimestampSigner(salt=_SALT).sign(f"{_session_digest(session_key)}:{owner}")
+    value = _signer().sign(f"{_session_digest(session_key)}:{owner}")
     response.set_cookie(
         OWNER_COOKIE,
         value,
@@ -76,6 +76,10 @@ def set_owner_cookie(request: HttpRequest, response: HttpResponseBase) -> None:
     )
 
 
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_SALT)
+
+
 def _session_digest(session_key: str) -> str:
     # A digest, not the key: the cookie never carries what would let anyone take the session.
     return hashlib.sha256(b"django-tryon session\x00" + session_key.encode()).hexdigest()[:32]
@@ -87,9 +91,7 @@ def _vouched_owner(request: HttpRequest) -> str:
     if not value or not session_key:
         return ""
     try:
-        vouched = signing.TimestampSigner(salt=_SALT).unsign(
-            value, max_age=settings.SESSION_COOKIE_AGE
-        )
+        vouched = _signer().unsign(value, max_age=settings.SESSION_COOKIE_AGE)
     except signing.BadSignature:
         return ""
     digest, _, owner = vouched.partition(":")
