@@ -369,3 +369,16 @@ def test_photos_checked_by_content_at_plan_time(catalogue):
     png.image.save("p.png", ContentFile(make_image((300, 400), "PNG")), save=True)
     plan = plan_generation(catalogue["garments"][:1], [png])
     assert len(plan.alias("sandbox").jobs) == 1
+
+
+def test_expected_credits_count_only_what_is_not_charged_yet(catalogue):
+    batch, _ = generate(catalogue["garments"], catalogue["photos"], "sandbox")
+    first, second, third = TryOnJob.objects.filter(batch=batch).order_by("pk")
+    # Accepted by the provider and charged, still running: its estimate is already spent.
+    TryOnJob.objects.filter(pk=first.pk).update(status=Status.RUNNING, credits_charged=1)
+    # Finished: charged, nothing more to come.
+    TryOnJob.objects.filter(pk=second.pk).update(status=Status.SUCCEEDED, credits_charged=1)
+
+    progress = batch_progress(batch)
+    assert progress.credits == 2
+    assert progress.expected_credits == third.estimated_credits == 1

@@ -103,7 +103,7 @@ class BatchProgress:
     canceled: int = 0
     retried: int = 0  # failed or canceled, then retried: the retry counts instead
     credits: int = 0  # charged so far
-    expected_credits: int = 0  # still to be charged by the active jobs (estimate)
+    expected_credits: int = 0  # still to be charged: active jobs not charged yet (estimate)
 
     @property
     def active(self) -> int:
@@ -151,7 +151,10 @@ def batch_progress(batch: TryOnBatch | int) -> BatchProgress:
         canceled=Count("pk", filter=Q(status=Status.CANCELED) & ~superseded),
         retried=Count("pk", filter=ended & superseded),
         credits=Sum("credits_charged"),
-        expected_credits=Sum("estimated_credits", filter=Q(status__in=ACTIVE_STATUSES)),
+        # A running job was charged when the provider accepted it: its estimate is spent.
+        expected_credits=Sum(
+            "estimated_credits", filter=Q(status__in=ACTIVE_STATUSES, credits_charged=0)
+        ),
     )
     return BatchProgress(**{name: int(value or 0) for name, value in totals.items()})
 
