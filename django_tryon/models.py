@@ -395,6 +395,16 @@ class TryOnJob(models.Model):
         return self.person_image
 
 
+class TryOnOverview(TryOnJob):
+    """The overview page's entry in the admin's app lists: a proxy, no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("try-on overview")
+        verbose_name_plural = _("try-on overview")
+        default_permissions = ()  # seeing it is seeing the jobs: `view_tryonjob`
+
+
 class ProviderState(models.Model):
     """Per-alias state shared by every worker: the pause after an account error."""
 

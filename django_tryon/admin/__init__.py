@@ -9,6 +9,7 @@ from .garments import GarmentAdmin, GarmentInline
 from .generate import generate_tryons
 from .jobs import TryOnJobAdmin
 from .model_photos import ModelPhotoAdmin
+from .overview_entry import TryOnOverviewAdmin
 from .products import TryOnProductAdminMixin
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "GarmentInline",
     "ModelPhotoAdmin",
     "TryOnJobAdmin",
+    "TryOnOverviewAdmin",
     "TryOnProductAdminMixin",
     "generate_tryons",
 ]

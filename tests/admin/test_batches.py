@@ -93,3 +93,11 @@ def test_staff_without_the_view_permission(staff_client, batch):
 def test_anonymous_users_go_to_the_login(client, batch):
     response = client.get(batch_url(batch, "status.json"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_all_failed_batch_offers_retry_not_results(admin_client, batch):
+    TryOnJob.objects.filter(batch=batch).update(status=Status.FAILED, error_message="No person.")
+    page = admin_client.get(batch_url(batch)).content.decode()
+    assert "This batch is finished." in page
+    assert "<span data-when-succeeded hidden>" in page
+    assert "<span data-when-failed>" in page

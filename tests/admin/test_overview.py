@@ -99,3 +99,27 @@ def test_permissions(staff_client, history):
     assert "Resume premium" in resumer.get(OVERVIEW).content.decode()
     resumer.post(RESUME, {"alias": "premium"})
     assert not ProviderState.objects.get(alias="premium").is_paused
+
+
+# Finding the overview ----------------------------------------------------------------------
+
+ENTRY = "/admin/django_tryon/tryonoverview/"
+
+
+@pytest.mark.parametrize("index", ["/admin/", "/admin/django_tryon/"])
+def test_the_admin_indexes_link_to_the_overview(staff_client, index):
+    page = staff_client("django_tryon.view_tryonjob").get(index).content.decode()
+    assert f'href="{ENTRY}"' in page and "Try-on overview" in page
+
+
+def test_the_entry_forwards_to_the_overview_and_offers_nothing_else(staff_client):
+    client = staff_client("django_tryon.view_tryonjob")
+    response = client.get(ENTRY)
+    assert response.status_code == 302 and response["Location"] == OVERVIEW
+    assert client.get(f"{ENTRY}add/").status_code == 403
+
+
+def test_staff_who_may_not_see_jobs_get_no_entry(staff_client):
+    client = staff_client("django_tryon.view_garment")
+    assert f'href="{ENTRY}"' not in client.get("/admin/").content.decode()
+    assert client.get(ENTRY).status_code == 403

@@ -67,6 +67,9 @@
     root.querySelectorAll("[data-when-failed]").forEach(function (node) {
       node.hidden = !progress.failed;
     });
+    root.querySelectorAll("[data-when-succeeded]").forEach(function (node) {
+      node.hidden = !progress.succeeded;
+    });
     if (progress.finished) {
       root.classList.add("is-finished");
       root.querySelector("[data-finished]").hidden = false;
