@@ -105,7 +105,7 @@ class JobActionForm(ActionForm):
     """
 
     position = forms.CharField(
-        label=_("Position:"),
+        label=_("Position on the product page:"),
         required=False,
         widget=forms.NumberInput(
             attrs={"min": 1, "placeholder": _("last"), "class": "tryon-position"}

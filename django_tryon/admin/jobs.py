@@ -76,6 +76,7 @@ class TryOnJobAdmin(JobFieldsMixin, GenerateTryOnsMixin, PreviewMixin, admin.Mod
 
     class Media:
         css = {"all": ["django_tryon/admin/tryon.css"]}
+        js = ["django_tryon/admin/job_actions.js"]
 
     # Permissions ------------------------------------------------------------------------
 

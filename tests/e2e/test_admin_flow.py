@@ -87,7 +87,10 @@ def test_generate_watch_and_feature(page: Any, demo_shop: Any, artifacts: Any) -
     shot(page, artifacts, "06-results")
     row = page.locator("#result_list tbody tr", has_text="Breton Stripe Tee").first
     row.locator("input.action-select").check()
+    # The position box belongs to "Feature" alone: hidden until that action is chosen.
+    assert page.locator("input.tryon-position").is_hidden()
     page.select_option("select[name=action]", "feature")
+    assert page.locator("input.tryon-position").is_visible()
     page.click("button[name=index]")
     page.wait_for_selector(".messagelist .success")
     assert "now shown on its product page" in page.locator(".messagelist").inner_text()
