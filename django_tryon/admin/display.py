@@ -108,10 +108,12 @@ def admin_link(site: str, obj: Any) -> SafeString | str:
 def short_time(moment: datetime) -> SafeString:
     """``22 Nov 14:05`` (the year too when it isn't this one), the full date on hover."""
     local = timezone.localtime(moment)
-    short = "j M H:i" if local.year == timezone.localtime().year else "j M Y H:i"
+    day = "j M" if local.year == timezone.localtime().year else "j M Y"
+    # Day and time on two lines: a narrow column leaves room for the others at 1280 px.
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
+        '<time datetime="{}" title="{}">{}<br>{}</time>',
         local.isoformat(),
         date_format(local, "DATETIME_FORMAT"),
-        date_format(local, short),
+        date_format(local, day),
+        date_format(local, "H:i"),
     )

@@ -44,6 +44,7 @@ class GarmentInline(GenericTabularInline):
     ct_fk_field = "object_id"
     fields = ("image_preview", "image", "name", "category", "description", "is_active")
     readonly_fields = ("image_preview",)
+    classes = ["tryon-garments"]  # narrower inputs: the row fits the product page at 1280 px
     verbose_name = _("try-on garment")
     verbose_name_plural = _("try-on garments")
 

@@ -10,13 +10,12 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   var label = box.closest("label") || document.querySelector('label[for="' + box.id + '"]');
 
+  var shown = label || box; // the label wraps the box; admin CSS would override `hidden`
+
   function sync() {
     var show = select.value === "feature";
-    box.hidden = !show;
+    shown.style.display = show ? "" : "none";
     box.disabled = !show;
-    if (label) {
-      label.hidden = !show;
-    }
   }
   select.addEventListener("change", sync);
   sync();
