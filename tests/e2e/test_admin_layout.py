@@ -10,9 +10,10 @@ import io
 from typing import Any
 
 import pytest
+from catalog.models import Product
 from django.core.management import call_command
 
-from django_tryon.models import TryOnJob
+from django_tryon.models import Garment, ModelPhoto, TryOnJob
 from django_tryon.services import generate
 
 WIDTH = 1280
@@ -21,9 +22,6 @@ WIDTH = 1280
 @pytest.fixture
 def merchant(page: Any, site: Any) -> Any:
     call_command("seed_demo", stdout=io.StringIO())
-    from catalog.models import Product
-    from django_tryon.models import Garment, ModelPhoto
-
     generate(list(Garment.objects.all()[:2]), list(ModelPhoto.objects.all()[:1]), "sandbox")
     page.set_viewport_size({"width": WIDTH, "height": 900})
     page.goto(f"{site.url}/admin/login/?next=/admin/")
@@ -63,5 +61,7 @@ def test_the_job_list_shows_every_column_beside_the_filters(merchant: Any) -> No
         "Math.max(...[...document.querySelectorAll('#result_list th')]"
         ".map(th => th.getBoundingClientRect().right))"
     )
-    filters = page.evaluate("document.querySelector('#changelist-filter').getBoundingClientRect().left")
+    filters = page.evaluate(
+        "document.querySelector('#changelist-filter').getBoundingClientRect().left"
+    )
     assert last_column <= filters
