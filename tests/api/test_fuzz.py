@@ -57,6 +57,10 @@ CHECKS = [
     "response_headers_conformance",
     "response_schema_conformance",
     "negative_data_rejection",
+    "unsupported_method",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
 ]
 # Fixed, so that CI runs the same requests each time; set it to explore further.
 SEED = int(os.environ.get("TRYON_FUZZ_SEED", "20261206"))
