@@ -16,9 +16,7 @@ class TryOnRefused(Exception):
         self.status, self.code = status, body["code"]  # e.g. 400 "photo_too_dark"
 
 
-def start_try_on(
-    session: requests.Session, shop: str, garment_id: int, photo: bytes
-) -> dict:
+def start_try_on(session: requests.Session, shop: str, garment_id: int, photo: bytes) -> dict:
     response = session.post(
         f"{shop}/tryon/jobs/",
         data={"garment": garment_id, "consent": "1"},
