@@ -35,11 +35,11 @@ from typing import Any
 import pytest
 import requests
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.utils import timezone
 
 from django_tryon.models import ModelPhoto, Source, Status, TryOnJob
 from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
+from tests.cluster import shared_storage, subprocess_env
 from tests.fixtures import create_garment, make_image
 from tests.reliability.figures import record
 
@@ -200,20 +200,10 @@ class Shop:
 @pytest.fixture
 def live_api(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[tuple[Server, Shop]]:
     """The server and what it holds (committed: the server reads the test database)."""
-    media = tmp_path / "media"
-    media.mkdir()
-    storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(media)},
-    }
-    settings.STORAGES = {**settings.STORAGES, "default": storage}
+    storage = shared_storage(settings, tmp_path)
     shop = Shop()
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
-        "TRYON_DEFAULT_STORAGE": json.dumps(storage),
-        "TRYON_OVERRIDES": json.dumps({"RATE_LIMITS": {}, "PROMPT_MODE": True}),
+        **subprocess_env(storage, {"RATE_LIMITS": {}, "PROMPT_MODE": True}),
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     server = Server(env, tmp_path)
