@@ -4,7 +4,9 @@ A real gunicorn process serves the test settings (``DEBUG`` off, the sandbox pro
 prompts allowed, no rate limits so that requests get past them) on 127.0.0.1, on the test database, with
 files in a temporary folder. The schema is the one the server itself serves at
 ``tryon/openapi.json``. Each operation gets the examples, coverage and fuzzing phases
-(positive and negative data), bounded by ``EXAMPLES``.
+(positive and negative data), bounded by ``EXAMPLES``, then the stateful phase follows
+the document's links; strings come from a dictionary of hostile values one time in ten
+(``schemathesis.toml``).
 
 To reach more than "not found", the server holds what a shop would: a garment, a
 featured merchant result, and jobs of one shopper whose session the fuzzing client uses,
@@ -45,7 +47,8 @@ from tests.reliability.figures import record
 
 pytestmark = pytest.mark.fuzz
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
 # Per operation; with the coverage phase's cases, a run is about a thousand requests.
 EXAMPLES = int(os.environ.get("TRYON_FUZZ_EXAMPLES", "40"))
 # "Every answer is documented, none is a 5xx", and negative data is refused. Not
@@ -227,6 +230,7 @@ def run_schemathesis(server: Server, shop: Shop, folder: Path) -> subprocess.Com
         sys.executable,
         "-m",
         "schemathesis.cli",
+        f"--config-file={HERE / 'schemathesis.toml'}",
         "run",
         f"{server.base}/tryon/openapi.json",
         f"--checks={','.join(CHECKS)}",
