@@ -1,17 +1,17 @@
 """Schemathesis against a live server: every answer is documented, none is a 5xx.
 
 A real gunicorn process serves the test settings (``DEBUG`` off, the sandbox provider,
-prompts allowed, no rate limits so that requests get past them) on 127.0.0.1, on the test database, with
-files in a temporary folder. The schema is the one the server itself serves at
-``tryon/openapi.json``. Each operation gets the examples, coverage and fuzzing phases
-(positive and negative data), bounded by ``EXAMPLES``, then the stateful phase follows
-the document's links; strings come from a dictionary of hostile values one time in ten
-(``schemathesis.toml``).
+prompts allowed, no rate limits so that requests get past them) on 127.0.0.1, on the
+test database, with files in a temporary folder. The schema is the one the server itself
+serves at ``tryon/openapi.json``. The schemathesis CLI runs the examples, coverage and
+fuzzing phases on each operation (positive and negative data, bounded by ``EXAMPLES``),
+then the stateful phase, which follows the document's links; one string in ten comes
+from a dictionary of hostile values (``schemathesis.toml``).
 
-To reach more than "not found", the server holds what a shop would: a garment, a
-featured merchant result, and jobs of one shopper whose session the fuzzing client uses,
-with its CSRF cookie and header. Path tokens are drawn from the generated ones and these;
-positive create requests get a real photo and the garment's id in place of random bytes.
+To reach more than "not found", the server holds what a shop would: a garment (id 1), a
+featured merchant result, and jobs of one shopper whose session the fuzzer uses, with a
+CSRF cookie and header. ``fuzz_hooks.py`` draws path tokens from the generated ones and
+the seeded ones, and gives positive creates a real photo half the time.
 
 The requests the server answered are counted from its access log (the figure in
 docs/reliability.md), and the log is searched for 5xx independently of the checks.
@@ -49,7 +49,7 @@ pytestmark = pytest.mark.fuzz
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-# Per operation; with the coverage phase's cases, a run is about a thousand requests.
+# Per operation; with the coverage and stateful phases, a run is about 400 requests.
 EXAMPLES = int(os.environ.get("TRYON_FUZZ_EXAMPLES", "40"))
 # "Every answer is documented, none is a 5xx", and negative data is refused. Not
 # positive_data_acceptance: a schema-valid photo (any bytes) is refused by content, by design.
