@@ -123,14 +123,8 @@ def qcluster(
     clusters: list[Cluster] = []
     name = f"tryon-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
-    media = tmp_path / "media"
-    media.mkdir()
     # Switched now, before the test's other fixtures store files, so the cluster sees them.
-    files = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(media)},
-    }
-    settings.STORAGES = {**settings.STORAGES, "default": files}
+    files = shared_storage(settings, tmp_path)
 
     def start(
         *,
@@ -150,15 +144,11 @@ def qcluster(
         if overrides:
             settings.TRYON = {**settings.TRYON, **overrides}
         env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
+            **subprocess_env(storage, overrides),
             "TRYON_Q_NAME": name,
             "TRYON_Q_BROKER": broker,
             "TRYON_Q_WORKERS": str(workers),
             "REDIS_URL": REDIS_URL,
-            "TRYON_DEFAULT_STORAGE": json.dumps(storage),
-            "TRYON_OVERRIDES": json.dumps(overrides),
             "PYTHONUNBUFFERED": "1",
         }
         cluster = Cluster(env, tmp_path / f"qcluster-{len(clusters)}.log").start()
@@ -172,6 +162,30 @@ def qcluster(
         import redis
 
         redis.from_url(REDIS_URL).delete(name)
+
+
+def shared_storage(settings: Any, folder: Path) -> dict[str, Any]:
+    """Switch the test's default storage to a folder a subprocess can share; its config."""
+    media = folder / "media"
+    media.mkdir()
+    files = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(media)},
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": files}
+    return files
+
+
+def subprocess_env(storage: dict[str, Any], tryon: dict[str, Any]) -> dict[str, str]:
+    """The environment for a process of ours (qcluster, a server) on the test's database,
+    storage and TRYON settings (``tests/settings.py`` reads them)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
+        "TRYON_DEFAULT_STORAGE": json.dumps(storage),
+        "TRYON_OVERRIDES": json.dumps(tryon),
+    }
 
 
 def broker_is_redis(conf: Any) -> bool:

@@ -9,7 +9,10 @@ URL (under ``tryon/``)                         method  what
 ``jobs/<token>/cancel/``                       POST    stop a running job
 ``jobs/<token>/result/``                       GET     the result image (``?download=1``)
 ``gallery/<token>/<width>.jpg``                GET     a featured result, public
+``openapi.json``                               GET     this API's OpenAPI 3.1 document
 =============================================  ======  =====================================
+
+``openapi.json`` (beside this module) describes every route here; tests keep the two equal.
 """
 
 from django.urls import path
@@ -22,4 +25,5 @@ urlpatterns = [
     path("jobs/<str:token>/cancel/", views.cancel_job, name="shopper-job-cancel"),
     path("jobs/<str:token>/result/", views.job_result, name="shopper-job-result"),
     path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
+    path("openapi.json", views.openapi_document, name="openapi"),
 ]

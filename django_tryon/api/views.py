@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..conf import tryon_settings
 from ..services import gallery, owners, shopper
 from ..services.shopper import ShopperError
+from .openapi import served_document
 from .uploads import LimitedUploadHandler, upload_too_large
 
 logger = logging.getLogger("django_tryon.api")
@@ -93,12 +94,7 @@ def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View]
                 TooManyFilesSent,
                 SuspiciousOperation,
             ):
-                return error_response(
-                    ShopperError(
-                        "bad_request",
-                        _("The upload was incomplete or malformed. Please try again."),
-                    )
-                )
+                return error_response(_malformed())
             except Exception:
                 logger.exception("Shopper API error in %s", view.__name__)
                 return error_response(
@@ -112,6 +108,17 @@ def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View]
         return csrf_exempt(wrapper)
 
     return decorate
+
+
+def _malformed() -> ShopperError:
+    return ShopperError(
+        "bad_request", _("The upload was incomplete or malformed. Please try again.")
+    )
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL byte in a form field: no text a person types, and PostgreSQL can't store it."""
+    return any("\x00" in value for _, values in request.POST.lists() for value in values)
 
 
 def _too_large_error() -> ShopperError:
@@ -144,6 +151,8 @@ def _create_job(request: HttpRequest) -> HttpResponse:
     photo = request.FILES.get("photo")
     if upload_too_large(request):
         raise _too_large_error()
+    if _has_nul(request):
+        raise _malformed()
     job = shopper.create_shopper_job(
         request, request.POST, photo.file if photo is not None else None
     )
@@ -210,9 +219,18 @@ def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @api_view(("GET", "HEAD"))
 def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponse:
-    data = gallery.gallery_image(token, width)
+    # A token no job can have (e.g. with a NUL byte, which PostgreSQL refuses) isn't looked up.
+    data = gallery.gallery_image(token, width) if shopper.TOKEN_RE.match(token) else None
     if data is None:
         raise ShopperError("not_found", _("This picture doesn't exist."), status=404)
     response = HttpResponse(data, content_type="image/jpeg")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@api_view(("GET", "HEAD"))
+def openapi_document(request: HttpRequest) -> HttpResponse:
+    """This API's OpenAPI 3.1 document, for headless shops and API tools."""
+    response = JsonResponse(served_document(), json_dumps_params={"indent": 2})
     patch_cache_control(response, public=True, max_age=3600)
     return response

@@ -14,6 +14,7 @@ from django.test import Client
 from django_tryon.models import TryOnJob
 from django_tryon.storage import current_storage
 from tests.fixtures import make_image
+from tests.reliability.figures import pytest_terminal_summary  # noqa: F401  (FIGURE lines)
 
 CREATE_URL = "/tryon/jobs/"
 

@@ -248,3 +248,18 @@ def test_a_second_shopper_is_a_separate_owner(garment, photo):
     a.upload(garment, photo)
     b.upload(garment, make_image((640, 800), color=(10, 20, 30)))
     assert TryOnJob.objects.values("owner").distinct().count() == 2
+
+
+@pytest.mark.parametrize("field", ["prompt", "consent_version", "garment"])
+def test_a_field_with_a_nul_byte_is_refused_as_malformed(shopper, garment, photo, settings, field):
+    # Found by the schemathesis run (test_fuzz.py): PostgreSQL can't store NUL, so a prompt
+    # holding one was a 500 there (and stored as given on SQLite).
+    settings.TRYON = {**settings.TRYON, "PROMPT_MODE": True, "RATE_LIMITS": {}}
+    if field == "garment":
+        response = shopper.upload(f"{garment.pk}\x00", photo)
+    else:
+        value = {"prompt": "a red\x00 shirt", "consent_version": "1\x00"}[field]
+        response = shopper.upload(garment, photo, **{field: value})
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    assert job_count() == 0

@@ -67,3 +67,12 @@ def test_inactive_garment_and_odd_widths(client, garment):
     garment.is_active = False
     garment.save()
     assert client.get(url(job)).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["%00" * 22, "a%00" + "b" * 20, "x" * 33, "short"])
+def test_a_token_no_job_can_have_is_not_found(client, garment, token):
+    # A NUL byte was a 500 on PostgreSQL, which refuses it in a query.
+    make_job(garment)
+    response = client.get(f"/tryon/gallery/{token}/640.jpg")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 import types
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -106,3 +109,53 @@ def test_the_example_provider_works(garment, model_photo):
         sys.modules.pop("myshop")
     assert TryOnJob.objects.count() == 2
     assert SandboxProvider  # the default alias is untouched
+
+
+def test_headless_client_against_a_live_server(live_server, garment, settings):
+    import secrets
+    import threading
+
+    import requests
+    from PIL import Image
+
+    settings.TRYON = {**settings.TRYON, "RATE_LIMITS": {}}
+    client = run_snippet("api/headless_client.py")
+    session = requests.Session()
+    session.cookies.set("csrftoken", secrets.token_hex(16))  # as a page of the shop sets it
+    job = client["start_try_on"](session, live_server.url, garment.pk, person_photo())
+    assert job["status"] == "pending"
+
+    worker = threading.Timer(0.5, drive_pipeline)  # the cluster's part, in this process
+    worker.start()
+    picture = client["wait_for_picture"](session, live_server.url, job)
+    worker.join()
+    assert Image.open(io.BytesIO(picture)).format == "JPEG"
+
+    other = requests.Session()
+    other.cookies.set("csrftoken", secrets.token_hex(16))
+    assert other.get(live_server.url + job["url"]).status_code == 404  # the shopper's only
+    with pytest.raises(client["TryOnRefused"]) as refused:
+        client["start_try_on"](session, live_server.url, garment.pk, b"not a picture")
+    assert refused.value.status == 400 and refused.value.code == "not_an_image"
+
+    client["delete_photo"](session, live_server.url, job)
+    assert session.get(live_server.url + job["url"]).status_code == 404
+    assert not TryOnJob.objects.filter(token=job["token"]).exists()
+
+
+def test_the_fuzzing_command_runs_against_a_live_server(live_server, garment, tmp_path):
+    import subprocess
+
+    # The page's command, pointed at this server, with fewer examples to keep the suite quick.
+    script = (
+        read_snippet("api/fuzz.sh")
+        .replace("https://staging.example.com", live_server.url)
+        .replace("--max-examples=50", "--max-examples=3")
+    )
+    assert script != read_snippet("api/fuzz.sh")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
+    assert "passed" in run.stdout and "failed" not in run.stdout
