@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import tryon_settings
+from ..errors import ErrorCode, ShopperError
 from ..services import gallery, owners, shopper
-from ..services.shopper import ShopperError
 from .uploads import LimitedUploadHandler, upload_too_large
 
 logger = logging.getLogger("django_tryon.api")
@@ -63,51 +63,28 @@ def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View]
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
-                    response = error_response(
-                        ShopperError(
-                            "method_not_allowed", _("This method is not allowed here."), status=405
-                        )
-                    )
+                    response = error_response(ShopperError(ErrorCode.METHOD_NOT_ALLOWED))
                     response["Allow"] = ", ".join(methods)
                     return response
                 if csrf and request.method not in ("GET", "HEAD") and _csrf_failed(request):
-                    raise ShopperError(
-                        "csrf_failed",
-                        _(
-                            "Your session has expired or this page is out of date. Please reload the page."
-                        ),
-                        status=403,
-                    )
+                    raise ShopperError(ErrorCode.CSRF_FAILED)
                 answer = view(request, *args, **kwargs)
                 owners.set_owner_cookie(request, answer)
                 return answer
             except ShopperError as error:
                 return error_response(error)
             except RequestDataTooBig:
-                return error_response(
-                    ShopperError("request_too_large", _("This upload is too large."))
-                )
+                return error_response(ShopperError(ErrorCode.REQUEST_TOO_LARGE))
             except (
                 MultiPartParserError,
                 UnreadablePostError,
                 TooManyFilesSent,
                 SuspiciousOperation,
             ):
-                return error_response(
-                    ShopperError(
-                        "bad_request",
-                        _("The upload was incomplete or malformed. Please try again."),
-                    )
-                )
+                return error_response(ShopperError(ErrorCode.BAD_REQUEST))
             except Exception:
                 logger.exception("Shopper API error in %s", view.__name__)
-                return error_response(
-                    ShopperError(
-                        "server_error",
-                        _("Sorry, something went wrong on our side. Please try again later."),
-                        status=500,
-                    )
-                )
+                return error_response(ShopperError(ErrorCode.SERVER_ERROR))
 
         return csrf_exempt(wrapper)
 
@@ -117,7 +94,7 @@ def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View]
 def _too_large_error() -> ShopperError:
     limit = tryon_settings.MAX_UPLOAD_BYTES
     return ShopperError(
-        "file_too_large",
+        ErrorCode.FILE_TOO_LARGE,
         _("The file is too large; the limit is %(limit)d MB.") % {"limit": limit // 2**20},
     )
 
@@ -212,7 +189,7 @@ def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
 def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponse:
     data = gallery.gallery_image(token, width)
     if data is None:
-        raise ShopperError("not_found", _("This picture doesn't exist."), status=404)
+        raise ShopperError(ErrorCode.NOT_FOUND, _("This picture doesn't exist."))
     response = HttpResponse(data, content_type="image/jpeg")
     patch_cache_control(response, public=True, max_age=3600)
     return response

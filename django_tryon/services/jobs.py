@@ -23,21 +23,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import pipeline, signals
 from ..conf import tryon_settings
+from ..errors import ErrorCode, JobTimeout, UnknownProvider
 from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_image
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
-from ..providers import UnknownProvider, get_provider
+from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
 from ..storage import delete_quietly, get_storage, random_name
 
 PersonImage = ModelPhoto | bytes | IO[bytes]
-
-
-class JobTimeout(TimeoutError):
-    """``wait=True`` ran out of time; ``job`` is the job as it stands."""
-
-    def __init__(self, job: TryOnJob) -> None:
-        super().__init__(f"Try-on job {job.pk} is still {job.status}")
-        self.job = job
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ def resolve_provider(alias: str | None) -> BaseProvider:
     except UnknownProvider:
         raise ValidationError(
             _("Unknown try-on provider %(alias)r."),
-            code="unknown_provider",
+            code=ErrorCode.UNKNOWN_PROVIDER,
             params={"alias": alias},
         ) from None
 
@@ -111,10 +104,12 @@ def check_request(
     """What the provider can't do is refused before anything is stored or spent."""
     if category not in Category.values:
         raise ValidationError(
-            _("Unknown category %(c)r."), code="invalid_category", params={"c": category}
+            _("Unknown category %(c)r."), code=ErrorCode.INVALID_CATEGORY, params={"c": category}
         )
     if garment is None and not prompt:
-        raise ValidationError(_("Choose a garment or describe one."), code="garment_required")
+        raise ValidationError(
+            _("Choose a garment or describe one."), code=ErrorCode.GARMENT_REQUIRED
+        )
     fmt = person.info.format if person else "JPEG"
     probe = TryOnRequest(
         person=ImageInput(b"", fmt),
@@ -162,7 +157,7 @@ def check_budget(credits: int, *, source: str) -> None:
         if limit is not None and credits_committed_today(source=scope) + credits > limit:
             raise ValidationError(
                 _("Today's try-on budget is used up. Please try again tomorrow."),
-                code="budget_exceeded",
+                code=ErrorCode.BUDGET_EXCEEDED,
             )
 
 
@@ -207,7 +202,7 @@ def request_tryon(
     category = category or (garment.category if garment else "upper_body")
     if garment is not None and not garment.is_active:
         raise ValidationError(
-            _("This garment is not available for try-on."), code="garment_inactive"
+            _("This garment is not available for try-on."), code=ErrorCode.GARMENT_INACTIVE
         )
     check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
 
@@ -330,7 +325,7 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     """A new attempt at a failed or canceled job; the old one stays as history."""
     if job.status not in (Status.FAILED, Status.CANCELED):
         raise ValidationError(
-            _("Only failed or canceled jobs can be retried."), code="not_retryable"
+            _("Only failed or canceled jobs can be retried."), code=ErrorCode.NOT_RETRYABLE
         )
     person: PersonImage
     if job.model_photo is not None:
