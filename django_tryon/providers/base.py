@@ -139,8 +139,19 @@ class BaseProvider:
     supports_prompt: ClassVar[bool] = False
     #: Whether a job can be stopped at the provider once submitted.
     supports_cancel: ClassVar[bool] = False
-    #: Option names understood (beyond the common ones), for the system checks.
-    options_schema: ClassVar[dict[str, Any]] = {}
+    #: Options this class adds, each with a one-line meaning. Every backend understands
+    #: these common ones (the pipeline reads them); subclasses list only their own, and
+    #: ``declared_options()`` merges them all. A key an alias sets that no class of its
+    #: backend declares is a typo to the system checks (``tryon.E012``).
+    options_schema: ClassVar[dict[str, str]] = {
+        "API_KEY": "the service's key, where it needs one (tryon.E003 when missing)",
+        "COST": "credits one picture costs, for estimates and budgets",
+        "TIMEOUT": "seconds one call to the provider may take",
+        "FIRST_POLL_AFTER": "seconds from submission to the first poll",
+        "MAX_CONCURRENT": "jobs running at once on this alias; more wait in our queue",
+        "FALLBACK": "another alias that takes a job after an account error or retries",
+        "DELETE_AFTER_DOWNLOAD": "delete the provider's copy once ours is stored",
+    }
     #: Whether the alias needs an API_KEY option.
     requires_api_key: ClassVar[bool] = True
     #: Credits one job costs, as documented by the provider (the COST option overrides it).
@@ -213,6 +224,14 @@ class BaseProvider:
         """One of ``extra_results``, streamed like ``open_result``."""
         raise NotImplementedError
         yield  # pragma: no cover
+
+    @classmethod
+    def declared_options(cls) -> dict[str, str]:
+        """Every option this backend understands: ``options_schema`` of it and its bases."""
+        declared: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            declared.update(vars(klass).get("options_schema", {}))
+        return declared
 
     @classmethod
     def option_errors(cls, options: dict[str, Any]) -> list[str]:

@@ -107,6 +107,10 @@ class HttpProvider(BaseProvider):
     """Base for providers reached over HTTP(S) with an API key."""
 
     default_base_url: str = ""
+    options_schema = {
+        "BASE_URL": "API root; point it at an emulator in development",
+        "ALLOW_PRIVATE_URLS": "download from loopback and private addresses (emulators only)",
+    }
 
     def __init__(self, alias: str, **options: Any) -> None:
         super().__init__(alias, **options)

@@ -58,6 +58,10 @@ class SandboxProvider(BaseProvider):
     requires_api_key = False
     default_cost = 1
     default_timeout = 5.0
+    options_schema = {
+        "LATENCY": "seconds a job takes (3)",
+        "OUTCOME": "what every job of this alias does: one of OUTCOMES",
+    }
 
     def first_poll_after(self) -> float:
         return float(self.option("LATENCY", 3.0))
