@@ -180,10 +180,6 @@ def request_tryon(
     category: str | None = None,
     prompt: str = "",
     options: dict[str, Any] | None = None,
-    source: str = Source.API,
-    owner: str = "",
-    consent_version: str = "",
-    check_quality: bool | None = None,
     reuse: bool = True,
     wait: bool = False,
     timeout: float | None = None,
@@ -195,6 +191,38 @@ def request_tryon(
     bad input raises ``ValidationError`` naming the problem. An identical earlier success
     is reused for 0 credits. The job is enqueued once the transaction commits; with
     ``wait=True`` this blocks until it ends (``JobTimeout`` after ``timeout`` seconds).
+    """
+    job = _request_tryon(
+        garment,
+        person_image,
+        provider=provider,
+        category=category,
+        prompt=prompt,
+        options=options,
+        reuse=reuse,
+    )
+    return wait_for(job, timeout=timeout) if wait else job
+
+
+def _request_tryon(
+    garment: Garment | None,
+    person_image: PersonImage,
+    *,
+    provider: str | None = None,
+    category: str | None = None,
+    prompt: str = "",
+    options: dict[str, Any] | None = None,
+    reuse: bool = True,
+    source: str = Source.API,
+    owner: str = "",
+    consent_version: str = "",
+    check_quality: bool | None = None,
+) -> TryOnJob:
+    """``request_tryon`` with the plumbing that only the app's own services set.
+
+    The shopper service (``source`` shopper, the session's ``owner``, the
+    ``consent_version`` shown, photo quality checks) and retries (the failed job's
+    source, owner and consent) call this; shop code calls ``request_tryon``.
     """
     backend = resolve_provider(provider)
     alias = backend.alias
@@ -272,8 +300,6 @@ def request_tryon(
         for name in stored:
             delete_quietly(name)
         raise
-    if wait:
-        return wait_for(job, timeout=timeout)
     return job
 
 
@@ -333,7 +359,7 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     else:
         with job.person_image.open("rb") as handle:
             person = handle.read()
-    new = request_tryon(
+    new = _request_tryon(
         job.garment,
         person,
         provider=provider or job.provider,

@@ -38,7 +38,7 @@ from ..errors import (
 from ..models import Garment, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..storage import current_storage, get_storage
-from .jobs import cancel_job, delete_job, request_tryon
+from .jobs import _request_tryon, cancel_job, delete_job
 from .owners import get_owner
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -330,7 +330,7 @@ def validation_error_to_shopper(error: ValidationError) -> ShopperError:
 def create_shopper_job(
     request: HttpRequest, data: Mapping[str, Any], photo: IO[bytes] | None
 ) -> TryOnJob:
-    """Check a shopper's upload, then ``request_tryon`` it for this session.
+    """Check a shopper's upload, then request the try-on for this session.
 
     ``data`` holds ``garment``, ``consent`` (and optionally ``consent_version`` as shown,
     and ``prompt`` in prompt mode); ``photo`` is the uploaded file. Cheap checks come
@@ -358,7 +358,7 @@ def create_shopper_job(
         owner = get_owner(request, create=True)
         refund = take_rate_limits(request, owner)
         try:
-            job = request_tryon(
+            job = _request_tryon(
                 None if prompt else garment,
                 photo,
                 category=garment.category,

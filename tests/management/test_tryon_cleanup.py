@@ -13,6 +13,7 @@ from django_tryon import tasks
 from django_tryon.models import Source, TryOnJob
 from django_tryon.schedules import CLEANUP, register_schedules
 from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.storage import current_storage
 from tests.fixtures import make_image
 
@@ -48,7 +49,7 @@ def jobs(garment, model_photo, drive):
         shopper_job(garment, 2, age_hours=30),
     ]
     fresh = shopper_job(garment, 3, drive=drive)
-    merchant = request_tryon(garment, model_photo, source=Source.ADMIN)
+    merchant = _request_tryon(garment, model_photo, source=Source.ADMIN)
     drive()
     merchant.refresh_from_db()
     return expired, fresh, merchant
@@ -91,7 +92,7 @@ def test_cleanup_on_s3(s3_storage, garment, model_photo, drive):
 
     expired = [shopper_job(garment, 1, age_hours=2, drive=drive)]
     fresh = shopper_job(garment, 2, drive=drive)
-    merchant = request_tryon(garment, model_photo, source=Source.ADMIN)
+    merchant = _request_tryon(garment, model_photo, source=Source.ADMIN)
     drive()
     merchant.refresh_from_db()
     options = s3_storage["OPTIONS"]
