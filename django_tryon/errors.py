@@ -111,6 +111,9 @@ class ErrorCode(enum.StrEnum):
     BAD_TIMESTAMP = "bad_timestamp"
     BAD_SIGNATURE = "bad_signature"
 
+    # ``request_tryon(wait=True)`` ran out of time (``JobTimeout.code``); the job goes on.
+    JOB_TIMEOUT = "job_timeout"
+
     @property
     def message(self) -> str:
         """The plain words for this code in the active language ("" if they need values)."""
@@ -329,5 +332,5 @@ class JobTimeout(TryOnError, TimeoutError):
     """``wait=True`` ran out of time; ``job`` is the job as it stands."""
 
     def __init__(self, job: TryOnJob) -> None:
-        super().__init__("job_timeout", f"Try-on job {job.pk} is still {job.status}")
+        super().__init__(ErrorCode.JOB_TIMEOUT, f"Try-on job {job.pk} is still {job.status}")
         self.job = job

@@ -53,7 +53,7 @@ def test_every_message_belongs_to_a_code_and_is_translated():
 )
 def test_every_exception_shares_the_root_and_is_what_it_was(error, mixed_in):
     assert isinstance(error, TryOnError)
-    assert error.code in set(ErrorCode) | {"job_timeout"}
+    assert error.code in set(ErrorCode)
     if mixed_in is not None:
         assert isinstance(error, mixed_in)
 
