@@ -12,7 +12,6 @@ from django.utils import timezone
 from django_tryon import tasks
 from django_tryon.models import Source, TryOnJob
 from django_tryon.schedules import CLEANUP, register_schedules
-from django_tryon.services import request_tryon
 from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.storage import current_storage
 from tests.fixtures import make_image
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def shopper_job(garment, n: int, *, age_hours: float = 0, drive=None) -> TryOnJob:
-    job = request_tryon(
+    job = _request_tryon(
         garment,
         make_image((640, 800), color=(n * 20, 90, 90)),
         source=Source.SHOPPER,
