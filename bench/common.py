@@ -1,4 +1,10 @@
-"""What every benchmark shares: Django set-up, a real qcluster, and the RESULT line."""
+"""What every benchmark shares: Django set-up, a real qcluster, and the RESULT line.
+
+A run prints its RESULT line and changes no tracked file. ``--record`` (any script, or
+``run_all.py``) also appends the line, with the command that made it, to
+``bench/RESULTS.md`` (or to the file ``BENCH_RESULTS`` names). The flag is taken off
+``sys.argv`` here, before the script parses its own arguments, so every script has it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "RESULTS.md")
+RECORD = "--record" in sys.argv
+if RECORD:
+    sys.argv.remove("--record")
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
@@ -89,10 +98,12 @@ def wait_for(condition: Any, timeout: float, interval: float = 0.05) -> float:
 
 
 def report(name: str, value: float, baseline: float, unit: str, note: str = "") -> None:
-    """Print the RESULT line and append it, with the command, to bench/RESULTS.md."""
+    """Print the RESULT line; with ``--record``, append it and the command to RESULTS."""
     ratio = value / baseline if baseline else float("inf")
     line = f"RESULT {name} value={value:.3f} baseline={baseline:.3f} ratio={ratio:.3f}"
-    print(line)
+    print(line, flush=True)
+    if not RECORD:
+        return
     script = os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)
     args = [os.path.relpath(sys.executable, ROOT), script, *sys.argv[1:]]
     command = " ".join(shlex.quote(a) for a in args)
@@ -107,3 +118,4 @@ def report(name: str, value: float, baseline: float, unit: str, note: str = "") 
             f"\n- {stamp} · `{command}` · db={db} · unit: {unit}{' · ' + note if note else ''}\n"
         )
         out.write(f"  `{line}`\n")
+    print(f"recorded in {RESULTS}")

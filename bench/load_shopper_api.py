@@ -250,6 +250,8 @@ def run_clients(base: str, garment: int, clients: int, seconds: float) -> Stats:
 
 
 def main() -> None:
+    from common import report  # takes --record off sys.argv
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
@@ -367,8 +369,6 @@ def main() -> None:
     log(f"  jobs followed to the end: {stats.jobs_finished}")
     if stats.errors:
         log(f"  errors: {Counter(stats.errors).most_common(10)}")
-
-    from common import report
 
     report(
         "load_shopper_api_p95",

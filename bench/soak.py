@@ -209,6 +209,34 @@ def stored_results(storage_dir: Path) -> list[Path]:
     return [p for p in folder.rglob("*.*")] if folder.exists() else []
 
 
+class Sweeper:
+    """Sends the sweep schedule's task every ``every`` seconds, on top of the schedule.
+
+    The clusters evaluate schedules about every 30 s and the sweep runs once a minute, so
+    recovering a lost task takes a minute or two: right for the soak, too slow for its
+    smoke run in the test suite (``--sweep-every 2``). The task is the schedule row's own,
+    so what runs is what the schedule would run. 0: the schedule alone.
+    """
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if not self.every or time.monotonic() - self.last < self.every:
+            return
+        from django_q.models import Schedule
+        from django_q.tasks import async_task
+
+        from django_tryon.schedules import SWEEP
+
+        self.last = time.monotonic()
+        try:
+            async_task(with_db_retry(lambda: Schedule.objects.get(name=SWEEP).func))
+        except Exception as exc:  # Redis down on purpose: the next round sends it again
+            log(f"sweep not sent: {type(exc).__name__}")
+
+
 def wait_all_terminal(ids: list[int], timeout: float, label: str, on_progress: Any = None) -> float:
     from django_tryon.models import TERMINAL_STATUSES, TryOnJob
 
@@ -326,6 +354,15 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=2.0, help="seconds between kills")
     parser.add_argument("--latency", type=float, default=3.0, help="emulator seconds per job")
     parser.add_argument("--timeout", type=float, default=1500.0)
+    parser.add_argument(
+        "--sweep-every",
+        type=float,
+        default=0.0,
+        help="also send the sweep task every N seconds (0: the schedule alone)",
+    )
+    parser.add_argument(
+        "--redispatch-after", type=float, default=15.0, help="TRYON['REDISPATCH_AFTER']"
+    )
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -378,7 +415,7 @@ def main() -> None:
                 },
             },
             "LEASE_SECONDS": 35,
-            "REDISPATCH_AFTER": 15,
+            "REDISPATCH_AFTER": args.redispatch_after,
             "TICK_SECONDS": 10,
             "POLL_INTERVAL": 1.0,
             "SWEEP_MINUTES": 1,
@@ -402,9 +439,12 @@ def main() -> None:
             )
         log(f"phase 1: {len(ids)} jobs requested in {time.monotonic() - started:.0f} s")
 
+        sweep = Sweeper(args.sweep_every)
+
         # The faults come while the clusters are busiest: a third and two thirds done.
         def chaos(done: int) -> None:
             nonlocal redis_restarted, terminated
+            sweep()
             if not redis_restarted and done >= len(ids) // 3:
                 redis_server.kill()
                 time.sleep(2)
@@ -452,6 +492,7 @@ def main() -> None:
                     kills += 1
                 except ProcessLookupError:
                     pass
+            sweep()
             time.sleep(rng.uniform(0.5, 1.5) * args.kill_every)
         two = audit(kill_ids, emulator, storage_dir, files_before)
         two.update(kills=kills, seconds=round(time.monotonic() - started))

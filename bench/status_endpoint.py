@@ -208,6 +208,8 @@ def serve(port: int, env: dict[str, str], workers: int, threads: int) -> subproc
 
 
 def main() -> int:
+    from bench.common import ROOT, report, setup_django  # takes --record off sys.argv
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=50)
@@ -221,11 +223,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from bench.common import ROOT, report, setup_django
-
     if not os.environ.get("DATABASE_URL"):
-        # A SQLite file of its own, so other benchmarks running meanwhile are left alone.
-        own = ROOT / "bench" / ".work" / "status-endpoint.sqlite3"
+        # A SQLite file of its own, so other benchmarks running meanwhile are left alone
+        # (TRYON_DB_NAME, when set, names it: the smoke tests give each run its own).
+        own = Path(
+            os.environ.get("TRYON_DB_NAME") or ROOT / "bench" / ".work" / "status-endpoint.sqlite3"
+        )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{own}{suffix}").unlink(missing_ok=True)
         os.environ["TRYON_DB_NAME"] = str(own)

@@ -14,6 +14,7 @@ E008      a provider's ``FALLBACK`` is not an alias of ``PROVIDERS``
 E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
 E010      a provider option has a value its backend refuses (``option_errors``)
 E011      ``LEASE_SECONDS`` is not above the longest provider call
+E012      a provider option that its backend doesn't declare (a typo?)
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -21,6 +22,7 @@ W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from django.apps import apps
@@ -77,6 +79,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="tryon.E008",
                 )
             )
+        errors.extend(_undeclared_options(alias, backend, config.options))
         option_errors = getattr(backend, "option_errors", None)
         for problem in option_errors(config.options) if option_errors else []:
             errors.append(Error(f"TRYON provider {alias!r}: {problem}", id="tryon.E010"))
@@ -117,6 +120,28 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 f"TRYON has unknown keys: {', '.join(sorted(unknown))}.",
                 hint="See the settings reference for the keys the app reads.",
                 id="tryon.W002",
+            )
+        )
+    return errors
+
+
+def _undeclared_options(alias: str, backend: type, options: dict[str, Any]) -> list[Any]:
+    """Keys no class of the backend declares: a typo such as MAX_CONCURENT turns a cap off."""
+    declared_options = getattr(backend, "declared_options", None)
+    if declared_options is None:  # not a BaseProvider: nothing declared to compare with
+        return []
+    declared = declared_options()
+    errors = []
+    for key in sorted(set(options) - set(declared)):
+        close = difflib.get_close_matches(str(key), list(declared), n=1, cutoff=0.6)
+        hint = f"Did you mean {close[0]!r}? " if close else ""
+        errors.append(
+            Error(
+                f"TRYON provider {alias!r} has the option {key!r}, which "
+                f"{backend.__name__} doesn't understand.",
+                hint=f"{hint}Options of {backend.__name__}: {', '.join(sorted(declared))}.",
+                obj=alias,
+                id="tryon.E012",
             )
         )
     return errors

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
 from .conf import tryon_settings
+from .errors import ErrorCode
 
 # Leading bytes of the formats we accept or produce.
 _SIGNATURES = (
@@ -72,12 +73,12 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
     """Check an uploaded image by content; raise ``ValidationError`` naming the problem."""
     size = _size_of(fileobj)
     if size == 0:
-        raise ValidationError(_("The file is empty."), code="empty_file")
+        raise ValidationError(_("The file is empty."), code=ErrorCode.EMPTY_FILE)
     max_bytes = tryon_settings.MAX_UPLOAD_BYTES
     if size > max_bytes:
         raise ValidationError(
             _("The file is too large (%(size)d MB); the limit is %(limit)d MB."),
-            code="file_too_large",
+            code=ErrorCode.FILE_TOO_LARGE,
             params={"size": -(-size // 2**20), "limit": max_bytes // 2**20},
         )
     head = fileobj.read(32)
@@ -85,7 +86,7 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
     if sniff_image_format(head) is None:
         raise ValidationError(
             _("This file is not a picture. Please use a JPEG, PNG or WebP photo."),
-            code="not_an_image",
+            code=ErrorCode.NOT_AN_IMAGE,
         )
     try:
         with warnings.catch_warnings():
@@ -99,14 +100,14 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
                     _(
                         "%(format)s pictures are not accepted. Please use a JPEG, PNG or WebP photo."
                     ),
-                    code="unsupported_format",
+                    code=ErrorCode.UNSUPPORTED_FORMAT,
                     params={"format": fmt},
                 )
             width, height = image.size
             if width * height > tryon_settings.MAX_IMAGE_PIXELS:
                 raise ValidationError(
                     _("The picture is too big (%(mp)d megapixels); the limit is %(limit)d."),
-                    code="too_many_pixels",
+                    code=ErrorCode.TOO_MANY_PIXELS,
                     params={
                         "mp": width * height // 10**6,
                         "limit": tryon_settings.MAX_IMAGE_PIXELS // 10**6,
@@ -119,16 +120,16 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
         raise
     except Image.DecompressionBombError:
         raise ValidationError(
-            _("The picture is too big to process."), code="too_many_pixels"
+            _("The picture is too big to process."), code=ErrorCode.TOO_MANY_PIXELS
         ) from None
     except UnidentifiedImageError:
         raise ValidationError(
-            _("This file is not a picture we can read."), code="not_an_image"
+            _("This file is not a picture we can read."), code=ErrorCode.NOT_AN_IMAGE
         ) from None
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(
             _("The picture is damaged or incomplete. Please upload it again."),
-            code="truncated_image",
+            code=ErrorCode.TRUNCATED_IMAGE,
         ) from None
     finally:
         fileobj.seek(0)
@@ -181,7 +182,7 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
                 _(
                     "This photo is too small (%(w)d×%(h)d). Please use a photo at least %(min)d pixels on each side."
                 ),
-                code="photo_too_small",
+                code=ErrorCode.PHOTO_TOO_SMALL,
                 params={"w": width, "h": height, "min": tryon_settings.PHOTO_MIN_SHORT_EDGE},
             )
         gray = ImageOps.exif_transpose(image).convert("L")
@@ -193,14 +194,16 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
             _(
                 "This photo looks almost blank. Please take a photo of yourself against a plain background."
             ),
-            code="photo_uniform",
+            code=ErrorCode.PHOTO_UNIFORM,
         )
     if stats.mean[0] < tryon_settings.PHOTO_MIN_BRIGHTNESS:
         raise ValidationError(
-            _("This photo is too dark. Please take it somewhere brighter."), code="photo_too_dark"
+            _("This photo is too dark. Please take it somewhere brighter."),
+            code=ErrorCode.PHOTO_TOO_DARK,
         )
     edges = ImageStat.Stat(gray.filter(ImageFilter.FIND_EDGES))
     if edges.stddev[0] < tryon_settings.PHOTO_MIN_SHARPNESS:
         raise ValidationError(
-            _("This photo is blurred. Please hold still and take it again."), code="photo_blurred"
+            _("This photo is blurred. Please hold still and take it again."),
+            code=ErrorCode.PHOTO_BLURRED,
         )

@@ -1,4 +1,4 @@
-"""Signals a shop can hook into. Each is sent with ``sender=TryOnJob`` unless noted."""
+"""Signals a shop can hook into. Each is sent with ``sender=TryOnJob``."""
 
 from django.dispatch import Signal
 
@@ -12,10 +12,9 @@ job_failed = Signal()
 job_canceled = Signal()
 #: A job moved to its alias's fallback. Arguments: ``job``, ``from_alias``, ``to_alias``, ``error_code``.
 job_failed_over = Signal()
-#: An alias stopped taking jobs after an account error (``sender`` is the alias).
-#: Arguments: ``alias``, ``code``, ``reason``.
+#: An alias stopped taking jobs after an account error. Arguments: ``alias``, ``code``, ``reason``.
 provider_paused = Signal()
-#: A paused alias takes jobs again (``sender`` is the alias). Arguments: ``alias``.
+#: A paused alias takes jobs again. Arguments: ``alias``.
 provider_resumed = Signal()
 
 # Shopper widget (sent by ``django_tryon.services.shopper``, ``sender=TryOnJob``).

@@ -18,6 +18,18 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
 from .conf import tryon_settings
+from .errors import StorageError
+
+__all__ = [
+    "AliasStorage",
+    "StorageError",
+    "current_storage",
+    "delete_quietly",
+    "get_storage",
+    "random_name",
+    "save_stream",
+    "upload_to",
+]
 
 
 def current_storage() -> Storage:
@@ -99,10 +111,6 @@ class upload_to:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, upload_to) and other.folder == self.folder
-
-
-class StorageError(OSError):
-    """The storage backend failed, whatever it raised (S3 raises boto errors, not OSError)."""
 
 
 def save_stream(folder: str, extension: str, stream: IO[bytes]) -> str:

@@ -77,10 +77,11 @@ def test_a_malformed_rate_limit():
 
 
 def test_private_urls_warned_about_outside_debug(settings):
+    emulated = {"BACKEND": MAGICHOUR, "API_KEY": "k", "ALLOW_PRIVATE_URLS": True}
     settings.DEBUG = False
-    assert ids(PROVIDERS={"sandbox": {**SANDBOX, "ALLOW_PRIVATE_URLS": True}}) == ["tryon.W001"]
+    assert ids(PROVIDERS={"sandbox": SANDBOX, "mh": emulated}) == ["tryon.W001"]
     settings.DEBUG = True
-    assert ids(PROVIDERS={"sandbox": {**SANDBOX, "ALLOW_PRIVATE_URLS": True}}) == []
+    assert ids(PROVIDERS={"sandbox": SANDBOX, "mh": emulated}) == []
 
 
 def test_an_unknown_key_is_probably_a_typo():
@@ -105,3 +106,57 @@ def test_the_lease_must_outlast_the_longest_provider_call(settings):
     slow = {**SANDBOX, "TIMEOUT": 180}
     assert ids(PROVIDERS={"sandbox": slow}, LEASE_SECONDS=120) == ["tryon.E011"]
     assert ids(PROVIDERS={"sandbox": slow}, LEASE_SECONDS=300) == []
+
+
+def test_a_misspelt_provider_option_is_an_error_with_a_suggestion():
+    typo = {**SANDBOX, "MAX_CONCURENT": 3}
+    with override_settings(TRYON={"PROVIDERS": {"sandbox": typo}}):
+        (error,) = check_settings()
+    assert error.id == "tryon.E012" and error.obj == "sandbox"
+    assert "'MAX_CONCURENT'" in error.msg and "SandboxProvider" in error.msg
+    assert error.hint.startswith("Did you mean 'MAX_CONCURRENT'?")
+
+
+def test_an_option_of_another_backend_is_refused_without_a_guess():
+    # Magic Hour's WEBHOOK_SECRET means nothing to the sandbox, and looks like none of its own.
+    assert ids(PROVIDERS={"sandbox": {**SANDBOX, "WEBHOOK_SECRET": "s"}}) == ["tryon.E012"]
+    with override_settings(TRYON={"PROVIDERS": {"sandbox": {**SANDBOX, "WEBHOOK_SECRET": "s"}}}):
+        (error,) = check_settings()
+    assert "Did you mean" not in error.hint and "LATENCY" in error.hint
+
+
+def test_options_are_declared_by_the_class_or_any_of_its_bases():
+    magichour = {
+        "BACKEND": MAGICHOUR,
+        "API_KEY": "k",
+        "BASE_URL": "http://127.0.0.1:1",  # HttpProvider's
+        "ALLOW_PRIVATE_URLS": True,  # HttpProvider's
+        "COST": 25,  # every backend's
+        "FALLBACK": "sandbox",
+        "WEBHOOK_SECRET": "s",  # Magic Hour's own
+    }
+    assert ids(PROVIDERS={"sandbox": SANDBOX, "magichour": magichour}) == [
+        "tryon.W001"  # ALLOW_PRIVATE_URLS outside DEBUG, and nothing else
+    ]
+
+
+def test_every_option_the_code_reads_is_declared_by_its_backend():
+    """What the pipeline and each provider module read is what the check lets through."""
+    from django.utils.module_loading import import_string
+
+    from tests.docs.test_settings_reference import (
+        COMMON_MODULES,
+        PROVIDER_PAGES,
+        options_read_by,
+    )
+
+    common = options_read_by(*COMMON_MODULES) - {"BACKEND"}
+    for module, dotted in PROVIDER_PAGES.values():
+        backend = import_string(dotted)
+        declared = set(backend.declared_options())
+        read = options_read_by(module)
+        if "HttpProvider" not in {k.__name__ for k in backend.__mro__}:
+            common_here = common - {"BASE_URL", "ALLOW_PRIVATE_URLS"}
+        else:
+            common_here = common
+        assert (read | common_here) <= declared, (dotted, sorted((read | common_here) - declared))

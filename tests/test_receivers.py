@@ -5,6 +5,7 @@ from django.core.files.storage import storages
 
 from django_tryon.models import TryOnJob
 from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +22,7 @@ def test_deleting_a_garment_removes_the_files_of_its_jobs(garment, model_photo, 
 
 
 def test_deleting_jobs_in_bulk_removes_their_files(garment, jpeg_photo):
-    job = request_tryon(garment, jpeg_photo, source="shopper")
+    job = _request_tryon(garment, jpeg_photo, source="shopper")
     assert storages["default"].exists(job.person_image.name)
     TryOnJob.objects.all().delete()
     assert not storages["default"].exists(job.person_image.name)

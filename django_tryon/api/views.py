@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import tryon_settings
+from ..errors import ErrorCode, ShopperError
 from ..services import gallery, owners, shopper
-from ..services.shopper import ShopperError
 from .openapi import served_document
 from .uploads import LimitedUploadHandler, upload_too_large
 
@@ -64,56 +64,32 @@ def api_view(methods: tuple[str, ...], *, csrf: bool = False) -> Callable[[View]
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
-                    response = error_response(
-                        ShopperError(
-                            "method_not_allowed", _("This method is not allowed here."), status=405
-                        )
-                    )
+                    response = error_response(ShopperError(ErrorCode.METHOD_NOT_ALLOWED))
                     response["Allow"] = ", ".join(methods)
                     return response
                 if csrf and request.method not in ("GET", "HEAD") and _csrf_failed(request):
-                    raise ShopperError(
-                        "csrf_failed",
-                        _(
-                            "Your session has expired or this page is out of date. Please reload the page."
-                        ),
-                        status=403,
-                    )
+                    raise ShopperError(ErrorCode.CSRF_FAILED)
                 answer = view(request, *args, **kwargs)
                 owners.set_owner_cookie(request, answer)
                 return answer
             except ShopperError as error:
                 return error_response(error)
             except RequestDataTooBig:
-                return error_response(
-                    ShopperError("request_too_large", _("This upload is too large."))
-                )
+                return error_response(ShopperError(ErrorCode.REQUEST_TOO_LARGE))
             except (
                 MultiPartParserError,
                 UnreadablePostError,
                 TooManyFilesSent,
                 SuspiciousOperation,
             ):
-                return error_response(_malformed())
+                return error_response(ShopperError(ErrorCode.BAD_REQUEST))
             except Exception:
                 logger.exception("Shopper API error in %s", view.__name__)
-                return error_response(
-                    ShopperError(
-                        "server_error",
-                        _("Sorry, something went wrong on our side. Please try again later."),
-                        status=500,
-                    )
-                )
+                return error_response(ShopperError(ErrorCode.SERVER_ERROR))
 
         return csrf_exempt(wrapper)
 
     return decorate
-
-
-def _malformed() -> ShopperError:
-    return ShopperError(
-        "bad_request", _("The upload was incomplete or malformed. Please try again.")
-    )
 
 
 def _has_nul(request: HttpRequest) -> bool:
@@ -124,7 +100,7 @@ def _has_nul(request: HttpRequest) -> bool:
 def _too_large_error() -> ShopperError:
     limit = tryon_settings.MAX_UPLOAD_BYTES
     return ShopperError(
-        "file_too_large",
+        ErrorCode.FILE_TOO_LARGE,
         _("The file is too large; the limit is %(limit)d MB.") % {"limit": limit // 2**20},
     )
 
@@ -152,7 +128,7 @@ def _create_job(request: HttpRequest) -> HttpResponse:
     if upload_too_large(request):
         raise _too_large_error()
     if _has_nul(request):
-        raise _malformed()
+        raise ShopperError(ErrorCode.BAD_REQUEST)
     job = shopper.create_shopper_job(
         request, request.POST, photo.file if photo is not None else None
     )
@@ -222,7 +198,7 @@ def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponse:
     # A token no job can have (e.g. with a NUL byte, which PostgreSQL refuses) isn't looked up.
     data = gallery.gallery_image(token, width) if shopper.TOKEN_RE.match(token) else None
     if data is None:
-        raise ShopperError("not_found", _("This picture doesn't exist."), status=404)
+        raise ShopperError(ErrorCode.NOT_FOUND, _("This picture doesn't exist."))
     response = HttpResponse(data, content_type="image/jpeg")
     patch_cache_control(response, public=True, max_age=3600)
     return response

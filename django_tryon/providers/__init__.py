@@ -8,6 +8,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from ..conf import tryon_settings
+from ..errors import UnknownProvider
 from .base import (
     AccountError,
     BaseProvider,
@@ -31,10 +32,6 @@ __all__ = [
     "UnknownProvider",
     "get_provider",
 ]
-
-
-class UnknownProvider(KeyError):
-    pass
 
 
 # One instance per alias and process, so that each keeps its HTTP session (connection reuse).

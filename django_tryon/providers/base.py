@@ -16,82 +16,34 @@ from typing import IO, Any, ClassVar
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import tryon_settings
+from ..errors import (  # the error vocabulary, importable from here as before
+    MESSAGES,
+    AccountError,
+    ErrorCode,
+    ErrorKind,
+    PermanentError,
+    ProviderError,
+    TransientError,
+    WebhookRejected,
+)
 
-
-class ErrorKind(enum.StrEnum):
-    TRANSIENT = "transient"  # retried with backoff: 5xx, 429, timeouts, resets
-    PERMANENT = "permanent"  # the input is at fault: shown to the user, never retried
-    ACCOUNT = "account"  # key or credits: the alias pauses, the admin is told
-
-
-class ProviderError(Exception):
-    """A failure reported by (or on the way to) a provider, in normalised form.
-
-    ``code`` is one of our stable error codes (see ``MESSAGES``); ``message`` is plain words
-    for the person looking at the job; ``provider_code`` is the provider's own code, kept
-    for support. Messages never contain credentials.
-    """
-
-    kind: ClassVar[ErrorKind] = ErrorKind.TRANSIENT
-
-    def __init__(
-        self,
-        code: str,
-        message: Any = None,  # str or lazy translation
-        *,
-        provider_code: str = "",
-        retry_after: float | None = None,
-        no_job_created: bool = False,
-    ) -> None:
-        self.code = code
-        self.message = str(message or MESSAGES.get(code, MESSAGES["provider_error"]))
-        self.provider_code = str(provider_code)
-        self.retry_after = retry_after
-        # True when the provider certainly created no job (safe to submit again).
-        self.no_job_created = no_job_created
-        super().__init__(f"{code}: {self.message}")
-
-
-class TransientError(ProviderError):
-    kind = ErrorKind.TRANSIENT
-
-
-class PermanentError(ProviderError):
-    kind = ErrorKind.PERMANENT
-
-
-class AccountError(ProviderError):
-    kind = ErrorKind.ACCOUNT
-
-
-# Our stable error codes and what they mean to a person (merchant or shopper).
-MESSAGES: dict[str, Any] = {
-    "provider_error": _("The try-on service reported an error."),
-    "rate_limited": _("The try-on service is busy; we will try again shortly."),
-    "provider_unavailable": _("The try-on service is temporarily unavailable; we will try again."),
-    "timeout": _("The try-on service took too long to answer; we will try again."),
-    "connection_error": _("We could not reach the try-on service; we will try again."),
-    "bad_response": _("The try-on service sent an answer we could not read."),
-    "no_person": _(
-        "We couldn't find a person in this photo. Please use a clear photo of one person, "
-        "facing the camera, with the upper body visible."
-    ),
-    "harmful_content": _("This picture can't be processed because it may break content rules."),
-    "invalid_input": _("The try-on service could not use these images."),
-    "unsupported_category": _("This garment category is not supported by the chosen service."),
-    "auth_failed": _("The try-on service refused our credentials. An administrator has been told."),
-    "insufficient_credits": _(
-        "The try-on account has run out of credits. An administrator has been told."
-    ),
-    "download_failed": _("We could not fetch the finished picture from the try-on service."),
-    "result_not_image": _("The try-on service returned something that is not a picture."),
-    "result_too_large": _("The try-on service returned a picture that is too large."),
-    "url_not_allowed": _("The try-on service pointed us to an address we do not follow."),
-    "deadline_exceeded": _("This try-on took too long and was stopped."),
-    "canceled": _("This try-on was canceled."),
-    "storage_error": _("We could not save the picture; we will try again."),
-    "provider_paused": _("Try-on isn't available right now. Please try again a little later."),
-}
+__all__ = [
+    "MESSAGES",
+    "AccountError",
+    "BaseProvider",
+    "CheckResult",
+    "ErrorCode",
+    "ErrorKind",
+    "ImageInput",
+    "JobState",
+    "PermanentError",
+    "ProviderError",
+    "ProviderJob",
+    "TransientError",
+    "TryOnRequest",
+    "WebhookEvent",
+    "WebhookRejected",
+]
 
 
 class JobState(enum.StrEnum):
@@ -171,17 +123,6 @@ class WebhookEvent:
     job: ProviderJob | None = None
 
 
-class WebhookRejected(Exception):
-    """A callback that is not provably from the provider: unsigned, forged, stale, malformed.
-
-    ``reason`` is a short stable code for the response and the log; it never echoes secrets.
-    """
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
-
-
 class BaseProvider:
     """Base of every provider backend.
 
@@ -198,8 +139,19 @@ class BaseProvider:
     supports_prompt: ClassVar[bool] = False
     #: Whether a job can be stopped at the provider once submitted.
     supports_cancel: ClassVar[bool] = False
-    #: Option names understood (beyond the common ones), for the system checks.
-    options_schema: ClassVar[dict[str, Any]] = {}
+    #: Options this class adds, each with a one-line meaning. Every backend understands
+    #: these common ones (the pipeline reads them); subclasses list only their own, and
+    #: ``declared_options()`` merges them all. A key an alias sets that no class of its
+    #: backend declares is a typo to the system checks (``tryon.E012``).
+    options_schema: ClassVar[dict[str, str]] = {
+        "API_KEY": "the service's key, where it needs one (tryon.E003 when missing)",
+        "COST": "credits one picture costs, for estimates and budgets",
+        "TIMEOUT": "seconds one call to the provider may take",
+        "FIRST_POLL_AFTER": "seconds from submission to the first poll",
+        "MAX_CONCURRENT": "jobs running at once on this alias; more wait in our queue",
+        "FALLBACK": "another alias that takes a job after an account error or retries",
+        "DELETE_AFTER_DOWNLOAD": "delete the provider's copy once ours is stored",
+    }
     #: Whether the alias needs an API_KEY option.
     requires_api_key: ClassVar[bool] = True
     #: Credits one job costs, as documented by the provider (the COST option overrides it).
@@ -232,9 +184,11 @@ class BaseProvider:
     def validate(self, request: TryOnRequest) -> None:
         """Refuse, before any credit is spent, what this provider can't do."""
         if request.category not in self.categories:
-            raise PermanentError("unsupported_category")
+            raise PermanentError(ErrorCode.UNSUPPORTED_CATEGORY)
         if request.garment is None and not (request.prompt and self.supports_prompt):
-            raise PermanentError("invalid_input", _("This service needs a picture of the garment."))
+            raise PermanentError(
+                ErrorCode.INVALID_INPUT, _("This service needs a picture of the garment.")
+            )
 
     def submit(self, request: TryOnRequest) -> ProviderJob:
         """Create the job at the provider. Called at most once per accepted job."""
@@ -272,10 +226,18 @@ class BaseProvider:
         yield  # pragma: no cover
 
     @classmethod
+    def declared_options(cls) -> dict[str, str]:
+        """Every option this backend understands: ``options_schema`` of it and its bases."""
+        declared: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            declared.update(vars(klass).get("options_schema", {}))
+        return declared
+
+    @classmethod
     def option_errors(cls, options: dict[str, Any]) -> list[str]:
         """Problems with an alias's options, reported by the system checks (``tryon.E010``)."""
         return []
 
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         """Verify and read a callback; raise ``WebhookRejected`` unless it is authentic."""
-        raise WebhookRejected("webhooks_unsupported")
+        raise WebhookRejected(ErrorCode.WEBHOOKS_UNSUPPORTED)

@@ -21,6 +21,7 @@ import requests
 from .base import (
     AccountError,
     CheckResult,
+    ErrorCode,
     ImageInput,
     JobState,
     PermanentError,
@@ -41,16 +42,19 @@ MAX_SEED = 2_147_483_647
 # Documented error codes -> (kind, our code). 500 and 20001 are retried a bounded number of
 # times; 10004 gets a message naming the parameter (see ``invalid_param``).
 ERROR_CODES: dict[int, tuple[type[ProviderError], str]] = {
-    10001: (AccountError, "auth_failed"),  # NOT_LOGIN
-    10002: (AccountError, "auth_failed"),  # USER_NOT_EXIST
-    30001: (AccountError, "auth_failed"),  # INVALID_API_KEY
-    30002: (AccountError, "auth_failed"),  # INVALID_SIGNATURE
-    10003: (AccountError, "insufficient_credits"),  # INSUFFICIENT_CREDITS
-    10006: (AccountError, "insufficient_credits"),  # INSUFFICIENT_TRAIL_COUNT (trial used up)
-    10004: (PermanentError, "invalid_input"),  # INVALID_PARAM
-    10005: (PermanentError, "harmful_content"),  # HARMFUL_CONTENT
-    500: (TransientError, "provider_unavailable"),  # SERVER_ERROR
-    20001: (TransientError, "provider_unavailable"),  # TRY_ON_EXCEPTION
+    10001: (AccountError, ErrorCode.AUTH_FAILED),  # NOT_LOGIN
+    10002: (AccountError, ErrorCode.AUTH_FAILED),  # USER_NOT_EXIST
+    30001: (AccountError, ErrorCode.AUTH_FAILED),  # INVALID_API_KEY
+    30002: (AccountError, ErrorCode.AUTH_FAILED),  # INVALID_SIGNATURE
+    10003: (AccountError, ErrorCode.INSUFFICIENT_CREDITS),  # INSUFFICIENT_CREDITS
+    10006: (
+        AccountError,
+        ErrorCode.INSUFFICIENT_CREDITS,
+    ),  # INSUFFICIENT_TRAIL_COUNT (trial used up)
+    10004: (PermanentError, ErrorCode.INVALID_INPUT),  # INVALID_PARAM
+    10005: (PermanentError, ErrorCode.HARMFUL_CONTENT),  # HARMFUL_CONTENT
+    500: (TransientError, ErrorCode.PROVIDER_UNAVAILABLE),  # SERVER_ERROR
+    20001: (TransientError, ErrorCode.PROVIDER_UNAVAILABLE),  # TRY_ON_EXCEPTION
 }
 
 # Parameters in words, for the "invalid parameter" message a merchant or shopper reads.
@@ -72,10 +76,10 @@ def invalid_param(msg: str) -> PermanentError:
     """10004, naming the parameter when the body's ``msg`` does (``INVALID_PARAM: seed: ...``)."""
     match = _PARAMETER.search(msg)
     if match is None:
-        return PermanentError("invalid_input", provider_code="10004")
+        return PermanentError(ErrorCode.INVALID_INPUT, provider_code="10004")
     name = match.group(1)
     return PermanentError(
-        "invalid_input",
+        ErrorCode.INVALID_INPUT,
         f"The try-on service refused {PARAMETERS[name]} ({name}).",
         provider_code=f"10004:{name}",
     )
@@ -98,7 +102,7 @@ def _number(name: str, value: Any, low: float, high: float, *, integer: bool) ->
     except (TypeError, ValueError):
         kind = "a whole number" if integer else "a number"
         raise PermanentError(
-            "invalid_input",
+            ErrorCode.INVALID_INPUT,
             f"{name} must be {kind} from {low:g} to {high:g}.",
             provider_code=f"param:{name}",
         ) from None
@@ -136,7 +140,7 @@ class ChangeClothesProvider(HttpProvider):
         if request.garment is None:
             if not request.prompt.strip():
                 raise PermanentError(
-                    "invalid_input",
+                    ErrorCode.INVALID_INPUT,
                     "Describe the garment in the prompt.",
                     provider_code="param:prompt",
                 )
@@ -154,7 +158,7 @@ class ChangeClothesProvider(HttpProvider):
                 flag = flag.lower() == "true"
             if not isinstance(flag, bool):
                 raise PermanentError(
-                    "invalid_input",
+                    ErrorCode.INVALID_INPUT,
                     "randomize_seed must be true or false.",
                     provider_code="param:randomize_seed",
                 )
@@ -205,7 +209,9 @@ class ChangeClothesProvider(HttpProvider):
         data = self.answer(response)
         result_url = data.get("resultImgUrl")
         if not isinstance(result_url, str) or not result_url:
-            raise TransientError("bad_response", provider_code="no_result_url", no_job_created=True)
+            raise TransientError(
+                ErrorCode.BAD_RESPONSE, provider_code="no_result_url", no_job_created=True
+            )
         credits = self.estimate_credits(request)
         # "credits" mirrors the charge, as the pipeline's refund arithmetic expects.
         kept: dict[str, Any] = {
@@ -238,7 +244,9 @@ class ChangeClothesProvider(HttpProvider):
             if response.status_code >= 400:
                 raise _nothing_created(self.error_for(response))
             raise TransientError(
-                "bad_response", provider_code=f"http_{response.status_code}", no_job_created=True
+                ErrorCode.BAD_RESPONSE,
+                provider_code=f"http_{response.status_code}",
+                no_job_created=True,
             )
         if code == 200:
             data = body.get("data")
@@ -259,7 +267,7 @@ class ChangeClothesProvider(HttpProvider):
         # gateway's 401/402 is about the account, and must pause the alias, not fail jobs).
         if response.status_code >= 500 or response.status_code in (401, 402, 403, 429):
             return self.error_for(response)
-        return PermanentError("provider_error", provider_code=str(code))
+        return PermanentError(ErrorCode.PROVIDER_ERROR, provider_code=str(code))
 
     def poll(self, job: ProviderJob) -> ProviderJob:
         # Only reached if a worker died between the call and recording it: the answer is
@@ -267,7 +275,7 @@ class ChangeClothesProvider(HttpProvider):
         url = str(job.data.get("result_url") or job.result_url)
         if url:
             return ProviderJob(id=job.id, state=JobState.SUCCEEDED, result_url=url, data=job.data)
-        error = PermanentError("bad_response", provider_code="no_result_url")
+        error = PermanentError(ErrorCode.BAD_RESPONSE, provider_code="no_result_url")
         return ProviderJob(id=job.id, state=JobState.FAILED, data=job.data, error=error)
 
     # Results --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..imaging import sniff_image_format
 from .base import (
     AccountError,
     BaseProvider,
+    ErrorCode,
     PermanentError,
     ProviderError,
     TransientError,
@@ -106,6 +107,10 @@ class HttpProvider(BaseProvider):
     """Base for providers reached over HTTP(S) with an API key."""
 
     default_base_url: str = ""
+    options_schema = {
+        "BASE_URL": "API root; point it at an emulator in development",
+        "ALLOW_PRIVATE_URLS": "download from loopback and private addresses (emulators only)",
+    }
 
     def __init__(self, alias: str, **options: Any) -> None:
         super().__init__(alias, **options)
@@ -148,10 +153,10 @@ class HttpProvider(BaseProvider):
                 **kwargs,
             )
         except requests.Timeout:
-            raise TransientError("timeout") from None
+            raise TransientError(ErrorCode.TIMEOUT) from None
         except requests.RequestException:
             # The exception text may carry the URL and headers: keep it out of messages.
-            raise TransientError("connection_error") from None
+            raise TransientError(ErrorCode.CONNECTION_ERROR) from None
 
     def json_or_error(self, response: requests.Response) -> Any:
         """The JSON body of a successful answer, or the error that the status means."""
@@ -165,7 +170,7 @@ class HttpProvider(BaseProvider):
             return response.json()
         except ValueError:
             raise TransientError(
-                "bad_response", provider_code=f"http_{response.status_code}"
+                ErrorCode.BAD_RESPONSE, provider_code=f"http_{response.status_code}"
             ) from None
 
     def error_for(self, response: requests.Response) -> ProviderError:
@@ -175,21 +180,21 @@ class HttpProvider(BaseProvider):
         message = self.error_message(response)
         if status == 429:
             return TransientError(
-                "rate_limited",
+                ErrorCode.RATE_LIMITED,
                 provider_code=code,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 500 or status in (408, 425):
             return TransientError(
-                "provider_unavailable",
+                ErrorCode.PROVIDER_UNAVAILABLE,
                 provider_code=code,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status in (401, 403):
-            return AccountError("auth_failed", provider_code=code)
+            return AccountError(ErrorCode.AUTH_FAILED, provider_code=code)
         if status == 402:
-            return AccountError("insufficient_credits", provider_code=code)
-        return PermanentError("invalid_input", message or None, provider_code=code)
+            return AccountError(ErrorCode.INSUFFICIENT_CREDITS, provider_code=code)
+        return PermanentError(ErrorCode.INVALID_INPUT, message or None, provider_code=code)
 
     @staticmethod
     def error_message(response: requests.Response) -> str:
@@ -212,12 +217,14 @@ class HttpProvider(BaseProvider):
     def check_url(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise PermanentError("url_not_allowed", provider_code=parts.scheme or "no_scheme")
+            raise PermanentError(
+                ErrorCode.URL_NOT_ALLOWED, provider_code=parts.scheme or "no_scheme"
+            )
         if not self.allow_private_urls and not is_public_host(parts.hostname):
-            raise PermanentError("url_not_allowed", provider_code="private_address")
+            raise PermanentError(ErrorCode.URL_NOT_ALLOWED, provider_code="private_address")
         # ALLOW_PRIVATE_URLS is for emulators on loopback; cloud metadata stays out of reach.
         if self.allow_private_urls and is_link_local_host(parts.hostname):
-            raise PermanentError("url_not_allowed", provider_code="link_local_address")
+            raise PermanentError(ErrorCode.URL_NOT_ALLOWED, provider_code="link_local_address")
 
     def check_peer(self, response: requests.Response) -> None:
         """Refuse an answer that came from a private address, before a byte of it is read.
@@ -231,7 +238,7 @@ class HttpProvider(BaseProvider):
         peer = peer_address(response)
         if peer is not None and not is_public_address(_address(peer)):
             response.close()
-            raise PermanentError("url_not_allowed", provider_code="private_peer")
+            raise PermanentError(ErrorCode.URL_NOT_ALLOWED, provider_code="private_peer")
 
     @contextmanager
     def download(self, url: str, *, max_bytes: int | None = None) -> Iterator[IO[bytes]]:
@@ -251,25 +258,27 @@ class HttpProvider(BaseProvider):
                 continue
             break
         else:
-            raise TransientError("download_failed", provider_code="too_many_redirects")
+            raise TransientError(ErrorCode.DOWNLOAD_FAILED, provider_code="too_many_redirects")
         with response, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
             if response.status_code >= 400:
                 raise DownloadError(response.status_code)
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise PermanentError("result_too_large", provider_code="content_length")
+                raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="content_length")
             size = 0
             try:
                 for chunk in response.iter_content(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise PermanentError("result_too_large", provider_code="streamed")
+                        raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="streamed")
                     spool.write(chunk)
             except requests.RequestException:
-                raise TransientError("download_failed", provider_code="interrupted") from None
+                raise TransientError(
+                    ErrorCode.DOWNLOAD_FAILED, provider_code="interrupted"
+                ) from None
             spool.seek(0)
             if sniff_image_format(spool.read(32)) is None:
-                raise PermanentError("result_not_image")
+                raise PermanentError(ErrorCode.RESULT_NOT_IMAGE)
             spool.seek(0)
             yield spool
 

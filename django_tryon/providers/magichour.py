@@ -26,6 +26,7 @@ from PIL import Image
 
 from .base import (
     CheckResult,
+    ErrorCode,
     ImageInput,
     JobState,
     PermanentError,
@@ -55,16 +56,16 @@ _RUNNING = {"draft", "queued", "rendering"}
 
 # Render errors (``error.code``) -> our codes. Only ``no_source_face`` is documented; other
 # codes are classified by keyword so that a new code still lands in a sensible kind.
-RENDER_ERRORS = {"no_source_face": "no_person"}
+RENDER_ERRORS = {"no_source_face": ErrorCode.NO_PERSON}
 _KEYWORDS = (
-    (("face", "person", "human", "body", "pose"), "no_person"),
+    (("face", "person", "human", "body", "pose"), ErrorCode.NO_PERSON),
     (
         ("nsfw", "moderat", "harm", "policy", "unsafe", "inappropriate", "prohibit"),
-        "harmful_content",
+        ErrorCode.HARMFUL_CONTENT,
     ),
     (
         ("invalid", "unsupported", "format", "resolution", "corrupt", "small", "large"),
-        "invalid_input",
+        ErrorCode.INVALID_INPUT,
     ),
 )
 
@@ -79,7 +80,7 @@ def render_error(code: str) -> ProviderError:
     if ours is None:
         lowered = code.lower()
         matches = (ours for words, ours in _KEYWORDS if any(word in lowered for word in words))
-        ours = next(matches, "provider_error")
+        ours = next(matches, ErrorCode.PROVIDER_ERROR)
     return PermanentError(ours, provider_code=code or "error")
 
 
@@ -137,7 +138,7 @@ class MagicHourProvider(HttpProvider):
         project = self.parse_json(response)
         job_id = project.get("id") if isinstance(project, dict) else None
         if not isinstance(job_id, str) or not job_id:
-            raise TransientError("bad_response", provider_code="create_without_id")
+            raise TransientError(ErrorCode.BAD_RESPONSE, provider_code="create_without_id")
         credits = project.get("credits_charged")
         if not isinstance(credits, int) or isinstance(credits, bool):
             credits = self.estimate_credits(request)  # charged on creation, as documented
@@ -165,14 +166,14 @@ class MagicHourProvider(HttpProvider):
             item = body["items"][0]
             upload_url, file_path = str(item["upload_url"]), str(item["file_path"])
         except (KeyError, IndexError, TypeError):
-            raise TransientError("bad_response", provider_code="upload_urls") from None
+            raise TransientError(ErrorCode.BAD_RESPONSE, provider_code="upload_urls") from None
         self.check_url(upload_url)
         # A presigned storage URL: our API key must not go there.
         put = self.call("PUT", upload_url, auth=False, data=content)
         if put.status_code >= 400:
             # Storage refusals (an expired URL's 403 included) are not about our account.
             raise TransientError(
-                "provider_unavailable", provider_code=f"upload_http_{put.status_code}"
+                ErrorCode.PROVIDER_UNAVAILABLE, provider_code=f"upload_http_{put.status_code}"
             )
         return file_path
 
@@ -185,13 +186,13 @@ class MagicHourProvider(HttpProvider):
         response = self.call("GET", f"/v1/image-projects/{quote(project_id, safe='')}")
         if response.status_code == 404:
             raise PermanentError(
-                "provider_error",
+                ErrorCode.PROVIDER_ERROR,
                 "The try-on service no longer has this job.",
                 provider_code="http_404",
             )
         project = self.json_or_error(response)
         if not isinstance(project, dict):
-            raise TransientError("bad_response", provider_code="project_not_object")
+            raise TransientError(ErrorCode.BAD_RESPONSE, provider_code="project_not_object")
         return project
 
     def project_job(
@@ -214,7 +215,7 @@ class MagicHourProvider(HttpProvider):
             if not url:
                 # Complete but nothing to fetch: bounded retries (the list may fill in), then
                 # the job fails (or fails over) with "an answer we could not read".
-                raise TransientError("bad_response", provider_code="no_downloads")
+                raise TransientError(ErrorCode.BAD_RESPONSE, provider_code="no_downloads")
             job.state, job.result_url = JobState.SUCCEEDED, url
         elif status == "error":
             details = project.get("error")
@@ -226,7 +227,7 @@ class MagicHourProvider(HttpProvider):
         elif status == "canceled":
             job.state = JobState.CANCELED
         else:
-            raise TransientError("bad_response", provider_code=f"status_{str(status)[:40]}")
+            raise TransientError(ErrorCode.BAD_RESPONSE, provider_code=f"status_{str(status)[:40]}")
         return job
 
     # Results -----------------------------------------------------------------------------
@@ -247,7 +248,7 @@ class MagicHourProvider(HttpProvider):
     def fresh_url(self, job: ProviderJob) -> str:
         fresh = self.project_job(self.get_project(job.id), job.data)
         if fresh.state != JobState.SUCCEEDED:
-            raise TransientError("download_failed", provider_code=f"project_{fresh.state}")
+            raise TransientError(ErrorCode.DOWNLOAD_FAILED, provider_code=f"project_{fresh.state}")
         return fresh.result_url
 
     def discard(self, job: ProviderJob) -> None:
@@ -275,21 +276,21 @@ class MagicHourProvider(HttpProvider):
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         secret = str(self.option("WEBHOOK_SECRET") or "")
         if not secret:
-            raise WebhookRejected("webhooks_not_configured")
+            raise WebhookRejected(ErrorCode.WEBHOOKS_NOT_CONFIGURED)
         lower = {key.lower(): value for key, value in headers.items()}
         signature = lower.get(SIGNATURE_HEADER, "").strip()
         timestamp = lower.get(TIMESTAMP_HEADER, "").strip()
         if not signature or not timestamp:
-            raise WebhookRejected("unsigned")
+            raise WebhookRejected(ErrorCode.UNSIGNED)
         verify_signature(secret, timestamp, body, signature)
         tolerance = float(self.option("WEBHOOK_TOLERANCE", 300))
         if abs(time.time() - int(timestamp)) > tolerance:  # int() is safe: verified digits
-            raise WebhookRejected("stale")
+            raise WebhookRejected(ErrorCode.STALE)
         try:
             event = json.loads(body)
             kind, payload = str(event["type"]), event.get("payload")
         except (ValueError, KeyError, TypeError):
-            raise WebhookRejected("malformed") from None
+            raise WebhookRejected(ErrorCode.MALFORMED) from None
         if kind not in WEBHOOK_EVENTS or not isinstance(payload, dict) or not payload.get("id"):
             return WebhookEvent(provider_job_id="", type=kind)  # authentic, not ours to act on
         try:
@@ -302,12 +303,12 @@ class MagicHourProvider(HttpProvider):
 def verify_signature(secret: str, timestamp: str, body: bytes, signature: str) -> None:
     """Hex HMAC-SHA256 of ``"{timestamp}.{raw body}"``, compared in constant time."""
     if not timestamp.isdigit():
-        raise WebhookRejected("bad_timestamp")
+        raise WebhookRejected(ErrorCode.BAD_TIMESTAMP)
     expected = hmac.new(
         secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
     ).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.lower().encode("utf-8", "replace")):
-        raise WebhookRejected("bad_signature")
+        raise WebhookRejected(ErrorCode.BAD_SIGNATURE)
 
 
 def download_url(project: dict[str, Any]) -> str:
@@ -328,7 +329,7 @@ def uploadable(image: ImageInput) -> tuple[bytes, str]:
             out = io.BytesIO()
             source.convert("RGBA" if "A" in source.getbands() else "RGB").save(out, "PNG")
     except (OSError, ValueError):
-        raise PermanentError("invalid_input", provider_code="unconvertible_image") from None
+        raise PermanentError(ErrorCode.INVALID_INPUT, provider_code="unconvertible_image") from None
     return out.getvalue(), "png"
 
 

@@ -25,6 +25,7 @@ from .base import (
     AccountError,
     BaseProvider,
     CheckResult,
+    ErrorCode,
     JobState,
     PermanentError,
     ProviderJob,
@@ -57,6 +58,10 @@ class SandboxProvider(BaseProvider):
     requires_api_key = False
     default_cost = 1
     default_timeout = 5.0
+    options_schema = {
+        "LATENCY": "seconds a job takes (3)",
+        "OUTCOME": "what every job of this alias does: one of OUTCOMES",
+    }
 
     def first_poll_after(self) -> float:
         return float(self.option("LATENCY", 3.0))
@@ -67,7 +72,7 @@ class SandboxProvider(BaseProvider):
         if marker:
             outcome = marker.group(1)
         if outcome not in OUTCOMES:
-            raise PermanentError("invalid_input", f"Unknown sandbox outcome {outcome!r}.")
+            raise PermanentError(ErrorCode.INVALID_INPUT, f"Unknown sandbox outcome {outcome!r}.")
         return outcome
 
     def validate(self, request: TryOnRequest) -> None:
@@ -78,14 +83,18 @@ class SandboxProvider(BaseProvider):
         outcome = self.outcome_for(request)
         if outcome == "transient" or (outcome == "transient_once" and request.attempt <= 1):
             raise TransientError(
-                "rate_limited", provider_code="429", retry_after=1, no_job_created=True
+                ErrorCode.RATE_LIMITED, provider_code="429", retry_after=1, no_job_created=True
             )
         if outcome == "unavailable":
-            raise TransientError("provider_unavailable", provider_code="503", no_job_created=True)
+            raise TransientError(
+                ErrorCode.PROVIDER_UNAVAILABLE, provider_code="503", no_job_created=True
+            )
         if outcome == "account":
-            raise AccountError("insufficient_credits", provider_code="402", no_job_created=True)
+            raise AccountError(
+                ErrorCode.INSUFFICIENT_CREDITS, provider_code="402", no_job_created=True
+            )
         if outcome == "auth":
-            raise AccountError("auth_failed", provider_code="401", no_job_created=True)
+            raise AccountError(ErrorCode.AUTH_FAILED, provider_code="401", no_job_created=True)
         latency_ms = int(float(self.option("LATENCY", 3.0)) * 1000)
         job_id = f"sbx-{int(time.time() * 1000)}-{latency_ms}-{outcome}-{secrets.token_hex(6)}"
         return ProviderJob(
@@ -96,7 +105,7 @@ class SandboxProvider(BaseProvider):
         match = _ID.match(job.id)
         if not match:
             return ProviderJob(
-                id=job.id, state=JobState.FAILED, error=PermanentError("bad_response")
+                id=job.id, state=JobState.FAILED, error=PermanentError(ErrorCode.BAD_RESPONSE)
             )
         started_ms, latency_ms, outcome = int(match[1]), int(match[2]), match[3]
         if job.data.get("canceled"):
@@ -104,10 +113,10 @@ class SandboxProvider(BaseProvider):
         if outcome == "never" or time.time() * 1000 < started_ms + latency_ms:
             return ProviderJob(id=job.id, state=JobState.RUNNING, data=job.data)
         if outcome == "no_person":
-            error = PermanentError("no_person", provider_code="no_source_face")
+            error = PermanentError(ErrorCode.NO_PERSON, provider_code="no_source_face")
             return ProviderJob(id=job.id, state=JobState.FAILED, credits=0, error=error)
         if outcome == "harmful":
-            error = PermanentError("harmful_content", provider_code="harmful")
+            error = PermanentError(ErrorCode.HARMFUL_CONTENT, provider_code="harmful")
             return ProviderJob(id=job.id, state=JobState.FAILED, credits=0, error=error)
         return ProviderJob(id=job.id, state=JobState.SUCCEEDED, result_url="sandbox:" + job.id)
 

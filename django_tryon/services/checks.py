@@ -1,7 +1,8 @@
 """Operational checks behind ``manage.py tryon_check``: credentials, storage, cluster.
 
 Each check returns ``Verdict`` lines; none spends a credit. A paused alias whose
-credentials check passes is resumed, since the pause came from an account error.
+credentials check passes is resumed only when asked (``resume=True``, the command's
+``--resume``): a monitoring run must not undo a pause an admin wants kept.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class Verdict:
     message: str
 
 
-def check_credentials(alias: str, *, resume: bool = True) -> list[Verdict]:
-    """The provider's own cheap check; resumes the alias if it was paused and now passes."""
+def check_credentials(alias: str, *, resume: bool = False) -> list[Verdict]:
+    """The provider's own cheap check; with ``resume``, a paused alias that passes resumes."""
     name = f"credentials ({alias})"
     try:
         provider = get_provider(alias)
@@ -52,12 +53,15 @@ def check_credentials(alias: str, *, resume: bool = True) -> list[Verdict]:
                 )
             )
         else:
+            advice = (
+                " The credentials pass now: run with --resume to resume it." if result.ok else ""
+            )
             verdicts.append(
                 Verdict(
                     f"pause ({alias})",
                     False,
                     f"Paused since {state.paused_at:%Y-%m-%d %H:%M} ({state.pause_code}): "
-                    f"{state.pause_reason}",
+                    f"{state.pause_reason}{advice}",
                 )
             )
     return verdicts
@@ -146,7 +150,7 @@ def run_checks(
     storage: bool = True,
     cluster: bool = True,
     cluster_wait: float = 10.0,
-    resume: bool = True,
+    resume: bool = False,
 ) -> list[Verdict]:
     """Every check for ``aliases`` (all configured aliases by default)."""
     verdicts: list[Verdict] = []

@@ -23,21 +23,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import pipeline, signals
 from ..conf import tryon_settings
+from ..errors import ErrorCode, JobTimeout, UnknownProvider
 from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_image
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
-from ..providers import UnknownProvider, get_provider
+from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
 from ..storage import delete_quietly, get_storage, random_name
 
 PersonImage = ModelPhoto | bytes | IO[bytes]
-
-
-class JobTimeout(TimeoutError):
-    """``wait=True`` ran out of time; ``job`` is the job as it stands."""
-
-    def __init__(self, job: TryOnJob) -> None:
-        super().__init__(f"Try-on job {job.pk} is still {job.status}")
-        self.job = job
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ def resolve_provider(alias: str | None) -> BaseProvider:
     except UnknownProvider:
         raise ValidationError(
             _("Unknown try-on provider %(alias)r."),
-            code="unknown_provider",
+            code=ErrorCode.UNKNOWN_PROVIDER,
             params={"alias": alias},
         ) from None
 
@@ -111,10 +104,12 @@ def check_request(
     """What the provider can't do is refused before anything is stored or spent."""
     if category not in Category.values:
         raise ValidationError(
-            _("Unknown category %(c)r."), code="invalid_category", params={"c": category}
+            _("Unknown category %(c)r."), code=ErrorCode.INVALID_CATEGORY, params={"c": category}
         )
     if garment is None and not prompt:
-        raise ValidationError(_("Choose a garment or describe one."), code="garment_required")
+        raise ValidationError(
+            _("Choose a garment or describe one."), code=ErrorCode.GARMENT_REQUIRED
+        )
     fmt = person.info.format if person else "JPEG"
     probe = TryOnRequest(
         person=ImageInput(b"", fmt),
@@ -162,7 +157,7 @@ def check_budget(credits: int, *, source: str) -> None:
         if limit is not None and credits_committed_today(source=scope) + credits > limit:
             raise ValidationError(
                 _("Today's try-on budget is used up. Please try again tomorrow."),
-                code="budget_exceeded",
+                code=ErrorCode.BUDGET_EXCEEDED,
             )
 
 
@@ -185,10 +180,6 @@ def request_tryon(
     category: str | None = None,
     prompt: str = "",
     options: dict[str, Any] | None = None,
-    source: str = Source.API,
-    owner: str = "",
-    consent_version: str = "",
-    check_quality: bool | None = None,
     reuse: bool = True,
     wait: bool = False,
     timeout: float | None = None,
@@ -201,13 +192,45 @@ def request_tryon(
     is reused for 0 credits. The job is enqueued once the transaction commits; with
     ``wait=True`` this blocks until it ends (``JobTimeout`` after ``timeout`` seconds).
     """
+    job = _request_tryon(
+        garment,
+        person_image,
+        provider=provider,
+        category=category,
+        prompt=prompt,
+        options=options,
+        reuse=reuse,
+    )
+    return wait_for(job, timeout=timeout) if wait else job
+
+
+def _request_tryon(
+    garment: Garment | None,
+    person_image: PersonImage,
+    *,
+    provider: str | None = None,
+    category: str | None = None,
+    prompt: str = "",
+    options: dict[str, Any] | None = None,
+    reuse: bool = True,
+    source: str = Source.API,
+    owner: str = "",
+    consent_version: str = "",
+    check_quality: bool | None = None,
+) -> TryOnJob:
+    """``request_tryon`` with the plumbing that only the app's own services set.
+
+    The shopper service (``source`` shopper, the session's ``owner``, the
+    ``consent_version`` shown, photo quality checks) and retries (the failed job's
+    source, owner and consent) call this; shop code calls ``request_tryon``.
+    """
     backend = resolve_provider(provider)
     alias = backend.alias
     options = dict(options or {})
     category = category or (garment.category if garment else "upper_body")
     if garment is not None and not garment.is_active:
         raise ValidationError(
-            _("This garment is not available for try-on."), code="garment_inactive"
+            _("This garment is not available for try-on."), code=ErrorCode.GARMENT_INACTIVE
         )
     check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
 
@@ -277,8 +300,6 @@ def request_tryon(
         for name in stored:
             delete_quietly(name)
         raise
-    if wait:
-        return wait_for(job, timeout=timeout)
     return job
 
 
@@ -330,7 +351,7 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     """A new attempt at a failed or canceled job; the old one stays as history."""
     if job.status not in (Status.FAILED, Status.CANCELED):
         raise ValidationError(
-            _("Only failed or canceled jobs can be retried."), code="not_retryable"
+            _("Only failed or canceled jobs can be retried."), code=ErrorCode.NOT_RETRYABLE
         )
     person: PersonImage
     if job.model_photo is not None:
@@ -338,7 +359,7 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     else:
         with job.person_image.open("rb") as handle:
             person = handle.read()
-    new = request_tryon(
+    new = _request_tryon(
         job.garment,
         person,
         provider=provider or job.provider,

@@ -29,11 +29,16 @@ from PIL import Image
 
 from .. import signals
 from ..conf import tryon_settings
+from ..errors import (
+    STATUS_FOR_CODE,  # noqa: F401  (importable from here, as before)
+    ErrorCode,
+    ShopperError,
+    message_for,
+)
 from ..models import Garment, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
-from ..providers.base import MESSAGES
 from ..storage import current_storage, get_storage
-from .jobs import cancel_job, delete_job, request_tryon
+from .jobs import _request_tryon, cancel_job, delete_job
 from .owners import get_owner
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -45,22 +50,14 @@ DEFAULT_CONSENT_TEXT = gettext_noop(
     "and that it is deleted within 24 hours."
 )
 
-# Refusals that are about size get 413, limits 429; any other bad input is a 400.
-STATUS_FOR_CODE = {
-    "file_too_large": 413,
-    "request_too_large": 413,
-    "too_many_pixels": 413,
-    "rate_limited": 429,
-    "budget_exceeded": 429,
-}
 # Job failures a shopper can act on; anything else gets a generic apology.
 SHOPPER_FAILURES = (
-    "no_person",
-    "harmful_content",
-    "invalid_input",
-    "canceled",
-    "deadline_exceeded",
-    "provider_paused",
+    ErrorCode.NO_PERSON,
+    ErrorCode.HARMFUL_CONTENT,
+    ErrorCode.INVALID_INPUT,
+    ErrorCode.CANCELED,
+    ErrorCode.DEADLINE_EXCEEDED,
+    ErrorCode.PROVIDER_PAUSED,
 )
 
 # Columns the status endpoint reads: one narrow query.
@@ -80,23 +77,8 @@ STATUS_FIELDS = (
 )
 
 
-class ShopperError(Exception):
-    """A refusal for the shopper: ``code`` is stable, ``message`` is for people."""
-
-    def __init__(
-        self, code: str, message: Any, *, status: int | None = None, retry_after: int | None = None
-    ) -> None:
-        self.code = code
-        self.message = str(message)
-        self.status = status or STATUS_FOR_CODE.get(code, 400)
-        self.retry_after = retry_after
-        super().__init__(f"{code}: {self.message}")
-
-
 def not_found() -> ShopperError:
-    return ShopperError(
-        "not_found", _("This try-on doesn't exist or has been deleted."), status=404
-    )
+    return ShopperError(ErrorCode.NOT_FOUND)
 
 
 # A shopper's own jobs (who the owner is: owners.py) ------------------------------------
@@ -257,7 +239,7 @@ def take_rate_limits(request: HttpRequest, owner: str) -> Callable[[], None]:
         if not allowed:
             minutes = max(1, -(-retry_after // 60))
             raise ShopperError(
-                "rate_limited",
+                ErrorCode.RATE_LIMITED,
                 ngettext(
                     "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minute.",
                     "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minutes.",
@@ -313,15 +295,9 @@ def garment_for_shopper(garment_id: Any) -> Garment:
         pk = 0
     garment = Garment.objects.filter(pk=pk).first() if pk > 0 else None
     if garment is None:
-        raise ShopperError(
-            "garment_not_found",
-            _("We couldn't find this product's try-on. Please reload the page."),
-            status=404,
-        )
+        raise ShopperError(ErrorCode.GARMENT_NOT_FOUND)
     if not garment.is_active or not product_is_available(garment.product):
-        raise ShopperError(
-            "garment_unavailable", _("This product can't be tried on at the moment."), status=404
-        )
+        raise ShopperError(ErrorCode.GARMENT_UNAVAILABLE)
     return garment
 
 
@@ -354,7 +330,7 @@ def validation_error_to_shopper(error: ValidationError) -> ShopperError:
 def create_shopper_job(
     request: HttpRequest, data: Mapping[str, Any], photo: IO[bytes] | None
 ) -> TryOnJob:
-    """Check a shopper's upload, then ``request_tryon`` it for this session.
+    """Check a shopper's upload, then request the try-on for this session.
 
     ``data`` holds ``garment``, ``consent`` (and optionally ``consent_version`` as shown,
     and ``prompt`` in prompt mode); ``photo`` is the uploaded file. Cheap checks come
@@ -363,34 +339,26 @@ def create_shopper_job(
     try:
         garment = garment_for_shopper(data.get("garment"))
         if not is_truthy(data.get("consent")):
-            raise ShopperError(
-                "consent_required", _("Please agree to how your photo is used before continuing.")
-            )
+            raise ShopperError(ErrorCode.CONSENT_REQUIRED)
         version = str(tryon_settings.CONSENT_VERSION)
         shown = str(data.get("consent_version") or "")
         if shown and shown != version:
-            raise ShopperError(
-                "consent_changed",
-                _("Our photo consent text has changed. Please reload the page and read it again."),
-                status=409,
-            )
+            raise ShopperError(ErrorCode.CONSENT_CHANGED)
         if photo is None:
-            raise ShopperError("photo_required", _("Please choose a photo of yourself first."))
+            raise ShopperError(ErrorCode.PHOTO_REQUIRED)
         prompt = str(data.get("prompt") or "").strip()
         if prompt and not prompt_mode_enabled():
-            raise ShopperError(
-                "prompt_not_allowed", _("Describing a garment isn't available here.")
-            )
+            raise ShopperError(ErrorCode.PROMPT_NOT_ALLOWED)
         if len(prompt) > MAX_PROMPT_LENGTH:
             raise ShopperError(
-                "prompt_too_long",
+                ErrorCode.PROMPT_TOO_LONG,
                 _("Please describe the garment in at most %(max)d characters.")
                 % {"max": MAX_PROMPT_LENGTH},
             )
         owner = get_owner(request, create=True)
         refund = take_rate_limits(request, owner)
         try:
-            job = request_tryon(
+            job = _request_tryon(
                 None if prompt else garment,
                 photo,
                 category=garment.category,
@@ -405,9 +373,7 @@ def create_shopper_job(
         except (Image.DecompressionBombError, SyntaxError, ValueError):
             # Pillow's last word on an image that passed validation but can't be re-encoded.
             refund()
-            raise ShopperError(
-                "not_an_image", _("We couldn't read this photo. Please try another one.")
-            ) from None
+            raise ShopperError(ErrorCode.NOT_AN_IMAGE) from None
     except ShopperError as error:
         signals.shopper_request_refused.send(
             sender=TryOnJob, request=request, code=error.code, message=error.message
@@ -444,8 +410,8 @@ def stage_of(job: TryOnJob, now: datetime | None = None) -> str:
 
 
 def failure_message(code: str) -> str:
-    if code in SHOPPER_FAILURES and code in MESSAGES:
-        return str(MESSAGES[code])
+    if code in SHOPPER_FAILURES:
+        return message_for(code)
     return _("Sorry, something went wrong while creating your picture. Please try again later.")
 
 

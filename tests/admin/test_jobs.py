@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from django_tryon.models import Garment, ProviderState, Source, Status, TryOnJob
 from django_tryon.services import generate, request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from tests.fixtures import make_image
 
 from .support import add_photo, add_product, pause, queries
@@ -54,7 +55,7 @@ def failed(shop, drive):
 @pytest.fixture
 def shopper_job(shop, drive):
     garment = Garment.objects.filter(category="upper_body").first()
-    job = request_tryon(
+    job = _request_tryon(
         garment, make_image(), provider="sandbox", source=Source.SHOPPER, check_quality=False
     )
     drive()

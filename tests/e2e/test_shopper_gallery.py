@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 
 from django_tryon.models import ModelPhoto, Source, Status, TryOnJob
-from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from tests.e2e.shopper_support import (
     make_product,
     open_shop,
@@ -37,7 +37,7 @@ def featured_tryons(product, n: int = 2) -> list[TryOnJob]:
             save=False,
         )
         model.save()
-        jobs.append(request_tryon(garment, model, source=Source.ADMIN))
+        jobs.append(_request_tryon(garment, model, source=Source.ADMIN))
     for order, job in enumerate(jobs):
         assert wait_for_status(job.token, Status.SUCCEEDED, timeout=30)
         TryOnJob.objects.filter(pk=job.pk).update(is_featured=True, featured_order=order)

@@ -61,9 +61,9 @@ def test_a_refused_key_fails_with_a_non_zero_exit_and_never_shows_the_key(mh, db
     assert "mh-leak-me-not" not in out + str(error)
 
 
-def test_a_paused_alias_is_resumed_when_its_credentials_pass(mh, db):
+def test_a_paused_alias_is_resumed_with_resume_when_its_credentials_pass(mh, db):
     pipeline.pause_alias("magichour", AccountError("insufficient_credits"))
-    out, error = run("magichour", "--no-cluster")
+    out, error = run("magichour", "--no-cluster", "--resume")
     assert error is None, out
     assert "OK   pause (magichour): Was paused (insufficient_credits); resumed" in out
     assert not ProviderState.objects.get(alias="magichour").is_paused
@@ -72,16 +72,17 @@ def test_a_paused_alias_is_resumed_when_its_credentials_pass(mh, db):
 def test_a_paused_alias_stays_paused_when_its_credentials_fail(mh, db, settings):
     pipeline.pause_alias("magichour", AccountError("auth_failed"))
     set_alias_options(settings, "magichour", API_KEY="wrong")
-    out, error = run("magichour", "--no-cluster")
+    out, error = run("magichour", "--no-cluster", "--resume")
     assert error is not None
     assert "FAIL pause (magichour): Paused since" in out
     assert ProviderState.objects.get(alias="magichour").is_paused
 
 
-def test_no_resume_leaves_the_pause_to_an_admin(mh, db):
+def test_without_resume_a_passing_alias_stays_paused_and_the_check_says_how(mh, db):
     pipeline.pause_alias("magichour", AccountError("auth_failed"))
-    out, error = run("magichour", "--no-cluster", "--no-resume")
+    out, error = run("magichour", "--no-cluster")
     assert error is not None and "FAIL pause (magichour)" in out
+    assert "OK   credentials (magichour)" in out and "run with --resume" in out
     assert ProviderState.objects.get(alias="magichour").is_paused
 
 

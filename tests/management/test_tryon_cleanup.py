@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tryon import tasks
 from django_tryon.models import Source, TryOnJob
 from django_tryon.schedules import CLEANUP, register_schedules
-from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.storage import current_storage
 from tests.fixtures import make_image
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def shopper_job(garment, n: int, *, age_hours: float = 0, drive=None) -> TryOnJob:
-    job = request_tryon(
+    job = _request_tryon(
         garment,
         make_image((640, 800), color=(n * 20, 90, 90)),
         source=Source.SHOPPER,
@@ -48,7 +48,7 @@ def jobs(garment, model_photo, drive):
         shopper_job(garment, 2, age_hours=30),
     ]
     fresh = shopper_job(garment, 3, drive=drive)
-    merchant = request_tryon(garment, model_photo, source=Source.ADMIN)
+    merchant = _request_tryon(garment, model_photo, source=Source.ADMIN)
     drive()
     merchant.refresh_from_db()
     return expired, fresh, merchant
@@ -91,7 +91,7 @@ def test_cleanup_on_s3(s3_storage, garment, model_photo, drive):
 
     expired = [shopper_job(garment, 1, age_hours=2, drive=drive)]
     fresh = shopper_job(garment, 2, drive=drive)
-    merchant = request_tryon(garment, model_photo, source=Source.ADMIN)
+    merchant = _request_tryon(garment, model_photo, source=Source.ADMIN)
     drive()
     merchant.refresh_from_db()
     options = s3_storage["OPTIONS"]

@@ -79,6 +79,8 @@ class _KilledMidStream:
 class CrashingMixin:
     """What both providers share: the crash points around submit, poll and download."""
 
+    options_schema = {"CRASH_DIR": "folder of the once-only crash markers"}
+
     def _crash_dir(self) -> str:
         return str(self.option("CRASH_DIR"))  # type: ignore[attr-defined]
 

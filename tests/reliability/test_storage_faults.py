@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tryon.models import Source, Status, TryOnJob
 from django_tryon.providers.base import MESSAGES
 from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
 from django_tryon.storage import StorageError, current_storage, save_stream
 from tests.providers.support import mh_alias
@@ -142,7 +143,7 @@ def test_s3_errors_on_save_are_retried_and_leave_nothing(
 ):
     spy = BackoffSpy().install(monkeypatch)
     secret = "shopper-secret"
-    job = request_tryon(garment, model_photo, source=Source.SHOPPER, owner=owner_of(secret))
+    job = _request_tryon(garment, model_photo, source=Source.SHOPPER, owner=owner_of(secret))
     shopper_client(client, job, secret)
     # Every try of the first save fails (boto retries a few times itself), then S3 recovers.
     proxy.fail(method="PUT", path_contains="/tryon/results/", status=status, times=100)

@@ -139,7 +139,7 @@ def test_request_tryon(garment, tally, photo):
     files_before = stored()
     jobs_before = set(TryOnJob.objects.values_list("pk", flat=True))
     try:
-        job = request_tryon(garment, photo, check_quality=False)
+        job = request_tryon(garment, photo)
     except ValidationError as error:
         tally.outcomes[str(error.code)] += 1
         assert error.code and error.messages
@@ -252,7 +252,7 @@ def test_a_genuine_picture_at_the_pixel_cap_is_decoded_within_bounds(garment, se
 
     photo = huge_canvas(6400, 6250)  # exactly MAX_IMAGE_PIXELS
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    job = request_tryon(garment, photo, check_quality=False)
+    job = request_tryon(garment, photo)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     with job.person_image.open("rb") as handle, Image.open(handle) as image:
         assert max(image.size) == settings.TRYON.get("PHOTO_MAX_EDGE", 2048)

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from django_tryon.models import Source, Status, TryOnJob
-from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from tests.fixtures import make_image
 from tests.reliability.figures import record
 from tests.security.conftest import Browser
@@ -143,7 +143,7 @@ def test_merchant_jobs_are_not_reachable_through_the_shopper_api(
     shopper_browser, garment, model_photo, settings
 ):
     """An admin job (a merchant's model photo) has a token too: not a shopper's to use."""
-    job = request_tryon(garment, model_photo, source=Source.ADMIN)
+    job = _request_tryon(garment, model_photo, source=Source.ADMIN)
     from django_tryon.testing.queue import drive_pipeline
 
     drive_pipeline(timeout=5)

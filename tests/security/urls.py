@@ -74,11 +74,11 @@ class Shop:
     """One of everything, for filling URL parameters; made inside a test with the db."""
 
     def __init__(self, garment: Garment, model_photo: ModelPhoto, shopper_job: TryOnJob) -> None:
-        from django_tryon.services import request_tryon
+        from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
         from django_tryon.testing.queue import drive_pipeline
 
         self.garment, self.model_photo, self.shopper_job = garment, model_photo, shopper_job
-        self.job = request_tryon(garment, model_photo, source="admin", options={"probe": 1})
+        self.job = _request_tryon(garment, model_photo, source="admin", options={"probe": 1})
         drive_pipeline(timeout=5)
         self.job.refresh_from_db()
         from decimal import Decimal

@@ -22,6 +22,7 @@ from django_tryon.services import (
     request_tryon,
     retry_job,
 )
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from tests.fixtures import make_image
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,7 +77,7 @@ def bomb():
 def test_bad_uploads_are_refused_by_content_leaving_nothing_behind(upload, code, garment, drive):
     before = set(all_stored())
     with pytest.raises(ValidationError) as refused:
-        request_tryon(garment, upload, source=Source.API)
+        request_tryon(garment, upload)
     assert refused.value.code == code
     assert str(refused.value.messages[0])  # names the problem in words
     assert TryOnJob.objects.count() == 0
@@ -124,7 +125,7 @@ def test_a_shopper_photo_is_reencoded_without_metadata(garment):
     exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, 0.0)})  # GPS latitude
     out = io.BytesIO()
     Image.open(io.BytesIO(make_image((700, 900)))).save(out, "JPEG", exif=exif)
-    job = request_tryon(garment, out.getvalue(), source=Source.SHOPPER)
+    job = _request_tryon(garment, out.getvalue(), source=Source.SHOPPER)
     with job.person_image.open("rb") as stored:
         image = Image.open(stored)
         assert image.format == "JPEG"
@@ -164,10 +165,10 @@ def test_the_daily_budget_is_checked_before_anything_is_spent(settings, garment,
 
 def test_the_shopper_budget_leaves_merchant_work_alone(settings, garment, model_photo, jpeg_photo):
     settings.TRYON = {**settings.TRYON, "SHOPPER_DAILY_CREDIT_BUDGET": 1}
-    request_tryon(garment, jpeg_photo, source=Source.SHOPPER)
+    _request_tryon(garment, jpeg_photo, source=Source.SHOPPER)
     with pytest.raises(ValidationError):
-        request_tryon(garment, make_image((700, 900), color=(90, 60, 40)), source=Source.SHOPPER)
-    request_tryon(garment, model_photo, source=Source.ADMIN)
+        _request_tryon(garment, make_image((700, 900), color=(90, 60, 40)), source=Source.SHOPPER)
+    _request_tryon(garment, model_photo, source=Source.ADMIN)
 
 
 def test_request_tryon_runs_at_most_ten_queries(garment, model_photo):
@@ -240,3 +241,21 @@ def test_the_async_twin_waits_without_blocking_the_loop(qcluster, garment, model
         job, ticks = thread.submit(asyncio.run, main()).result()
     assert job.status == Status.SUCCEEDED
     assert ticks > 3  # the loop kept running while we waited
+
+
+def test_request_tryon_takes_what_a_shop_developer_needs_and_no_shopper_plumbing():
+    import inspect
+
+    parameters = set(inspect.signature(request_tryon).parameters)
+    assert parameters == {
+        "garment",
+        "person_image",
+        "provider",
+        "category",
+        "prompt",
+        "options",
+        "reuse",
+        "wait",
+        "timeout",
+    }
+    assert not {"source", "owner", "consent_version", "check_quality"} & parameters

@@ -14,7 +14,8 @@ from django.utils.translation import override
 
 from django_tryon.conf import DEFAULTS
 from django_tryon.models import Source, Status, TryOnJob
-from django_tryon.services import request_tryon, session_jobs, shopper
+from django_tryon.services import session_jobs, shopper
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.services.shopper import ShopperError
 from tests.fixtures import make_image
 
@@ -98,7 +99,7 @@ def test_product_availability_by_duck_typing():
 
 @pytest.mark.django_db
 def test_stages_and_payload_without_queries(garment, django_assert_num_queries, settings):
-    job = request_tryon(garment, make_image(), source=Source.SHOPPER, owner="o")
+    job = _request_tryon(garment, make_image(), source=Source.SHOPPER, owner="o")
     now = timezone.now()
     with django_assert_num_queries(0):
         assert shopper.stage_of(job) == "queued"
@@ -153,8 +154,10 @@ def test_session_jobs_for_add_to_cart_attribution(garment, product):
     request = request_with_session()
     owner = shopper.get_owner(request, create=True)
     assert not session_jobs(request_with_session()).exists()
-    job = request_tryon(garment, make_image(), source=Source.SHOPPER, owner=owner)
-    request_tryon(garment, make_image(color=(1, 1, 1)), source=Source.SHOPPER, owner="someone else")
+    job = _request_tryon(garment, make_image(), source=Source.SHOPPER, owner=owner)
+    _request_tryon(
+        garment, make_image(color=(1, 1, 1)), source=Source.SHOPPER, owner="someone else"
+    )
     assert list(session_jobs(request)) == [job]
     assert list(session_jobs(request, product)) == [job]
     assert not session_jobs(request, Product.objects.create(name="Other")).exists()
@@ -162,7 +165,7 @@ def test_session_jobs_for_add_to_cart_attribution(garment, product):
 
 @pytest.mark.django_db
 def test_expired_summary(garment):
-    job = request_tryon(garment, make_image(), source=Source.SHOPPER, owner="o")
+    job = _request_tryon(garment, make_image(), source=Source.SHOPPER, owner="o")
     assert shopper.expired_summary() == (0, 0)
     TryOnJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert shopper.expired_summary() == (1, 1)

@@ -12,8 +12,8 @@ from django_tryon.services import run_checks
 class Command(BaseCommand):
     help = (
         "Check provider credentials (spending no credit), a storage round trip and that a "
-        "qcluster takes tasks. Resumes a paused alias whose credentials pass. Exits non-zero "
-        "on any failure."
+        "qcluster takes tasks. With --resume, a paused alias whose credentials pass is resumed. "
+        "Exits non-zero on any failure (a paused alias included)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,7 +31,9 @@ class Command(BaseCommand):
             help="Seconds to wait for a qcluster to run the probe task (default 10).",
         )
         parser.add_argument(
-            "--no-resume", action="store_true", help="Don't resume paused aliases that pass."
+            "--resume",
+            action="store_true",
+            help="Resume paused aliases whose credentials pass (their waiting jobs go on).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,7 +42,7 @@ class Command(BaseCommand):
             storage=not options["no_storage"],
             cluster=not options["no_cluster"],
             cluster_wait=options["cluster_wait"],
-            resume=not options["no_resume"],
+            resume=options["resume"],
         )
         for verdict in verdicts:
             label = self.style.SUCCESS("OK  ") if verdict.ok else self.style.ERROR("FAIL")

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from ... import pipeline
 from ...conf import tryon_settings
+from ...errors import ErrorCode
 from ...models import (
     ACTIVE_STATUSES,
     Garment,
@@ -51,7 +52,7 @@ def create_batch(
     if chosen.paused_reason is not None:
         raise paused_error(chosen.name, chosen.alias, chosen.paused_reason)
     if not chosen.jobs:
-        raise ValidationError(nothing_to_generate(plan, chosen), code="nothing_to_generate")
+        raise ValidationError(nothing_to_generate(plan, chosen), code=ErrorCode.NOTHING_TO_GENERATE)
     check_budget(chosen.credits, source=source)
 
     now = timezone.now()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ...conf import tryon_settings
+from ...errors import ErrorCode
 from ...imaging import ImageInfo, validate_image
 from ...models import ACTIVE_STATUSES, Garment, ModelPhoto, ProviderState, Status, TryOnJob
 from ...providers.base import BaseProvider
@@ -50,7 +51,7 @@ def paused_error(name: str, alias: str, reason: str) -> ValidationError:
             "%(name)s (%(alias)s) is paused: %(reason)s Resume it from the try-on overview "
             "once the account is in order."
         ),
-        code="provider_paused",
+        code=ErrorCode.PROVIDER_PAUSED,
         params={"name": name, "alias": alias, "reason": reason or _("an account error.")},
     )
 
@@ -116,7 +117,9 @@ class GenerationPlan:
         if key not in self.aliases:
             resolve_provider(key)  # raises the "unknown provider" error
             raise ValidationError(
-                _("%(alias)r was not part of this plan."), code="not_planned", params={"alias": key}
+                _("%(alias)r was not part of this plan."),
+                code=ErrorCode.NOT_PLANNED,
+                params={"alias": key},
             )
         return self.aliases[key]
 

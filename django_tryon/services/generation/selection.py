@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ...errors import ErrorCode
 from ...models import Category, Garment, ModelPhoto, ModelPhotoQuerySet
 
 
@@ -86,9 +87,9 @@ def check_selection(selection: GarmentSelection, model_photos: ModelPhotoQuerySe
                     selection.products,
                 )
                 % {"count": selection.products},
-                code="no_garments",
+                code=ErrorCode.NO_GARMENTS,
             )
-        raise ValidationError(_("No active garment is selected."), code="no_garments")
+        raise ValidationError(_("No active garment is selected."), code=ErrorCode.NO_GARMENTS)
     if not model_photos.exists():
         labels = ", ".join(str(Category(c).label).lower() for c in selection.categories)
         raise ValidationError(
@@ -96,7 +97,7 @@ def check_selection(selection: GarmentSelection, model_photos: ModelPhotoQuerySe
                 "No active model photo suits these garments (%(categories)s). Upload a model "
                 "photo for them, or mark an existing one as suiting these categories."
             ),
-            code="no_model_photos",
+            code=ErrorCode.NO_MODEL_PHOTOS,
             params={"categories": labels},
         )
 
@@ -114,7 +115,7 @@ def products_by_ids(ids: Sequence[str], *, model: str | None = None) -> QuerySet
         except (LookupError, ValueError):
             raise ValidationError(
                 _("Unknown product model %(model)r: use app_label.ModelName."),
-                code="unknown_model",
+                code=ErrorCode.UNKNOWN_MODEL,
                 params={"model": model},
             ) from None
     else:
@@ -124,12 +125,14 @@ def products_by_ids(ids: Sequence[str], *, model: str | None = None) -> QuerySet
                 _("Garments belong to %(count)d product models: name one (app_label.ModelName).")
                 if types
                 else _("No product has a garment yet."),
-                code="ambiguous_model",
+                code=ErrorCode.AMBIGUOUS_MODEL,
                 params={"count": len(types)},
             )
         found_model = ContentType.objects.get_for_id(types[0]).model_class()
         if found_model is None:  # a content type whose model is gone
-            raise ValidationError(_("No product has a garment yet."), code="ambiguous_model")
+            raise ValidationError(
+                _("No product has a garment yet."), code=ErrorCode.AMBIGUOUS_MODEL
+            )
         product_model = found_model
     queryset = product_model._default_manager.filter(pk__in=list(ids))
     found = {str(pk) for pk in queryset.values_list("pk", flat=True)}
@@ -137,7 +140,7 @@ def products_by_ids(ids: Sequence[str], *, model: str | None = None) -> QuerySet
     if missing:
         raise ValidationError(
             _("No %(model)s with id %(ids)s."),
-            code="unknown_product",
+            code=ErrorCode.UNKNOWN_PRODUCT,
             params={"model": product_model._meta.verbose_name, "ids": ", ".join(missing)},
         )
     return queryset
@@ -149,7 +152,7 @@ def garments_by_ids(ids: Sequence[int]) -> QuerySet[Garment]:
     if missing:
         raise ValidationError(
             _("No garment with id %(ids)s."),
-            code="unknown_garment",
+            code=ErrorCode.UNKNOWN_GARMENT,
             params={"ids": ", ".join(map(str, missing))},
         )
     return garments
@@ -167,5 +170,7 @@ def model_photos_by_ids(ids: Sequence[int]) -> ModelPhotoQuerySet:
             problems.append(str(_("no model photo with id %s")) % ", ".join(map(str, missing)))
         if inactive:
             problems.append(str(_("model photo %s is inactive")) % ", ".join(map(str, inactive)))
-        raise ValidationError("; ".join(problems).capitalize() + ".", code="bad_model_photos")
+        raise ValidationError(
+            "; ".join(problems).capitalize() + ".", code=ErrorCode.BAD_MODEL_PHOTOS
+        )
     return photos

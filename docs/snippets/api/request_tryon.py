@@ -12,8 +12,8 @@ def try_on_model(garment: Garment, model: ModelPhoto):
 def try_on_upload(garment: Garment, photo_bytes: bytes):
     """A person's photo from your own form or API: bytes or a file object."""
     try:
-        job = request_tryon(garment, photo_bytes, provider="sandbox", check_quality=True)
+        job = request_tryon(garment, photo_bytes, provider="sandbox")
     except ValidationError as error:
-        # Refused before anything was stored or spent, e.g. error.code == "photo_too_small".
+        # Refused before anything was stored or spent, e.g. error.code == "not_an_image".
         return None, error.messages[0]
     return job, ""
