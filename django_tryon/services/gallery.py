@@ -37,7 +37,8 @@ class GalleryItem:
 
 def public_featured() -> models.QuerySet[TryOnJob]:
     return (
-        TryOnJob.objects.filter(is_featured=True, status=Status.SUCCEEDED, garment__is_active=True)
+        TryOnJob.objects.live()
+        .filter(is_featured=True, status=Status.SUCCEEDED, garment__is_active=True)
         .exclude(source=Source.SHOPPER)
         .exclude(result="")
     )

@@ -166,11 +166,14 @@ def check_budget(credits: int, *, source: str) -> None:
             )
 
 
-def find_reusable(fp: str) -> TryOnJob | None:
-    """The latest success with this fingerprint (only its result is loaded), or None."""
+def find_reusable(fp: str, *, owner: str = "") -> TryOnJob | None:
+    """The latest success with this fingerprint that ``owner`` may reuse, or None.
+
+    Only its result is loaded. See ``TryOnJobQuerySet.reusable_by`` for whose results count.
+    """
     return (
-        TryOnJob.objects.filter(fingerprint=fp, status=Status.SUCCEEDED)
-        .exclude(result="")
+        TryOnJob.objects.reusable_by(owner)
+        .filter(fingerprint=fp)
         .order_by("-finished_at")
         .only("result")
         .first()
@@ -249,7 +252,7 @@ def request_tryon(
     if consent_version:
         fields.update(consent_version=consent_version, consented_at=now)
 
-    earlier = find_reusable(fp) if reuse else None
+    earlier = find_reusable(fp, owner=owner if source == Source.SHOPPER else "") if reuse else None
     if earlier is None:
         estimate = backend.estimate_credits()
         check_budget(estimate, source=source)
@@ -372,9 +375,7 @@ def delete_jobs(jobs: Iterable[TryOnJob]) -> int:
 
 def delete_expired(now: datetime | None = None) -> int:
     """Delete shopper jobs past their retention time, files included. Returns how many."""
-    now = now or timezone.now()
-    expired = TryOnJob.objects.filter(expires_at__lte=now)
-    return delete_jobs(expired.iterator())
+    return delete_jobs(TryOnJob.objects.expired(now).iterator())
 
 
 def resume_provider(alias: str) -> int:

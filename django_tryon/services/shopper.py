@@ -107,7 +107,7 @@ def get_shopper_job(request: HttpRequest, token: str, *, only: tuple[str, ...] =
     owner = get_owner(request)
     if not owner or not TOKEN_RE.match(token or ""):
         raise not_found()
-    jobs = TryOnJob.objects.filter(token=token, owner=owner, source=Source.SHOPPER)
+    jobs = TryOnJob.objects.live().filter(token=token, owner=owner, source=Source.SHOPPER)
     if only:
         jobs = jobs.only(*only)
     job = jobs.first()
@@ -146,6 +146,9 @@ def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]
         columns = {f.name: str(f.column) for f in meta.concrete_fields}
         quote = connection.ops.quote_name
         where = " AND ".join(f"{quote(columns[n])} = %s" for n in ("token", "owner", "source"))
+        # TryOnJobQuerySet.live(), written out: an expired job is not found.
+        expires = quote(columns["expires_at"])
+        where += f" AND ({expires} IS NULL OR {expires} > %s)"
         # Only quoted names from the model's meta go into the text; values are parameters.
         sql = (
             f"SELECT {', '.join(quote(columns[f.name]) for f in fields)} "  # noqa: S608
@@ -167,7 +170,8 @@ def _status_row(token: str, owner: str) -> TryOnJob | None:
     sql, fields, conversions = _status_query(alias)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [token, owner, Source.SHOPPER])
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(sql, [token, owner, Source.SHOPPER, now])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -189,7 +193,7 @@ def session_jobs(
     """
     owner = get_owner(request)
     jobs = (
-        TryOnJob.objects.filter(owner=owner, source=Source.SHOPPER)
+        TryOnJob.objects.live().filter(owner=owner, source=Source.SHOPPER)
         if owner
         else TryOnJob.objects.none()
     )
@@ -542,7 +546,7 @@ def result_opened(request: HttpRequest, job: TryOnJob, *, download: bool) -> Non
 
 def expired_summary(now: datetime | None = None) -> tuple[int, int]:
     """(jobs, files) that ``delete_expired`` would delete now: for tryon_cleanup's report."""
-    expired = TryOnJob.objects.filter(expires_at__lte=now or timezone.now())
+    expired = TryOnJob.objects.expired(now)
     jobs = files = 0
     for person, result, mask in expired.values_list("person_image", "result", "mask").iterator():
         jobs += 1

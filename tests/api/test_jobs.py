@@ -260,3 +260,40 @@ def test_result_on_s3_is_a_signed_redirect(s3_storage, shopper, garment, photo, 
 
 def other_status(body):
     return Shopper().get(body["result_url"]).status_code
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", ""),
+        ("get", "result/"),
+        ("get", "result/?download=1"),
+        ("post", "cancel/"),
+        ("delete", ""),
+    ],
+    ids=["status", "result", "download", "cancel", "delete"],
+)
+def test_an_expired_job_is_gone_before_the_cleanup_runs(shopper, finished, method, path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert shopper.get(finished["url"]).status_code == 200
+    TryOnJob.objects.filter(token=finished["token"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    response = getattr(shopper, method)(finished["url"] + path)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_an_expired_job_is_not_among_the_sessions_jobs(rf, shopper, finished):
+
+    from django.utils import timezone
+
+    from django_tryon.services import session_jobs
+
+    request = rf.get("/")
+    request.session = shopper.session
+    assert session_jobs(request).count() == 1
+    TryOnJob.objects.filter(token=finished["token"]).update(expires_at=timezone.now())
+    assert session_jobs(request).count() == 0

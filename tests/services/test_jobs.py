@@ -240,3 +240,44 @@ def test_the_async_twin_waits_without_blocking_the_loop(qcluster, garment, model
         job, ticks = thread.submit(asyncio.run, main()).result()
     assert job.status == Status.SUCCEEDED
     assert ticks > 3  # the loop kept running while we waited
+
+
+def test_a_shoppers_result_is_reused_only_for_the_same_shopper(garment, model_photo, drive):
+    photo = make_image()
+    first = request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    drive()
+    first.refresh_from_db()
+    assert first.status == Status.SUCCEEDED
+
+    # Another shopper with the very same photo learns nothing: a fresh, paid job.
+    stranger = request_tryon(garment, photo, source=Source.SHOPPER, owner="mallory")
+    assert stranger.status == Status.PENDING and stranger.reused_from_id is None
+    assert stranger.estimated_credits > 0
+    # Nor does the shop (admin, API) get a shopper's result.
+    assert request_tryon(garment, photo).reused_from_id is None
+    # The same shopper trying again gets their own result for free.
+    again = request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    assert again.status == Status.SUCCEEDED and again.reused_from_id == first.pk
+
+
+def test_the_shops_results_are_still_reused_for_everyone(garment, model_photo, drive):
+    merchant = request_tryon(garment, model_photo, source=Source.ADMIN)
+    photo = make_image()
+    shop_upload = request_tryon(garment, photo, source=Source.API)  # the shop's own upload
+    drive()
+    assert request_tryon(garment, model_photo, source=Source.API).reused_from_id == merchant.pk
+    shopper = request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    assert shopper.status == Status.SUCCEEDED and shopper.reused_from_id == shop_upload.pk
+
+
+def test_an_expired_result_is_never_reused(garment, drive):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    photo = make_image()
+    first = request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    drive()
+    TryOnJob.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    again = request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    assert again.reused_from_id is None and again.status == Status.PENDING
