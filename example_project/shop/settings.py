@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,8 +19,18 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-insecure-secret-key")
+# Published with the code, so fit for the demo only: anyone may sign cookies with it
+# (sessions, the try-on owner cookie). Without DEBUG the shop refuses to start with it.
+DEMO_SECRET_KEY = "demo-only-insecure-secret-key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEMO_SECRET_KEY
 DEBUG = env_flag("DJANGO_DEBUG", True)
+if SECRET_KEY == DEMO_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "The example shop runs with DEBUG off but with its public demo SECRET_KEY, which "
+        "would let anyone forge its signed cookies. Set DJANGO_SECRET_KEY in the "
+        "environment to a long random value, e.g. "
+        'DJANGO_SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(50))\')".'
+    )
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
 INSTALLED_APPS = [
