@@ -68,6 +68,7 @@ STATUS_FIELDS = (
     "token",
     "owner",
     "source",
+    "garment",
     "status",
     "provider",
     "error_code",
@@ -128,7 +129,32 @@ def get_status_job(request: HttpRequest, token: str) -> TryOnJob:
     job = _status_row(token, owner)
     if job is None:
         raise not_found()
+    if job.status == Status.SUCCEEDED:  # from now on it offers the result: the product shows
+        require_available(job)
     return job
+
+
+def get_result_job(request: HttpRequest, token: str) -> TryOnJob:
+    """The session's own job with a result to show, of a product the widget still offers."""
+    job = get_shopper_job(request, token)
+    if not job.result:
+        raise not_found()
+    require_available(job)
+    return job
+
+
+def require_available(job: TryOnJob) -> None:
+    """Refuse to show a job's product unless the widget would offer it now.
+
+    Asked where a job shows its product (the result, and the status once it offers it),
+    not to cancel or delete: stopping and erasing a shopper's own data is always allowed.
+    A job described in words (prompt mode) has no garment, so no product to ask about.
+    """
+    if job.garment_id is None:
+        return
+    garment = Garment.objects.filter(pk=job.garment_id).first()
+    if garment is None or not garment.is_active or not product_is_available(garment.product):
+        raise unavailable()
 
 
 # Per database alias: the SQL, the selected fields and, per field, its column expression and
@@ -323,10 +349,14 @@ def garment_for_shopper(garment_id: Any) -> Garment:
             status=404,
         )
     if not garment.is_active or not product_is_available(garment.product):
-        raise ShopperError(
-            "garment_unavailable", _("This product can't be tried on at the moment."), status=404
-        )
+        raise unavailable()
     return garment
+
+
+def unavailable() -> ShopperError:
+    return ShopperError(
+        "garment_unavailable", _("This product can't be tried on at the moment."), status=404
+    )
 
 
 def consent_text() -> str:

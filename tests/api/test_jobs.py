@@ -68,7 +68,8 @@ def test_status_stages(shopper, created, settings):
     assert body["stage"] == "almost_done" and body["poll_after"] == 700
 
 
-def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, finished, created):
+def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, created):
+    TryOnJob.objects.filter(token=created["token"]).update(status=Status.RUNNING)
     shopper.get(created["url"])  # warm caches (content types, URL resolver)
     assert OWNER_COOKIE in shopper.cookies  # given with the job's creation
     with CaptureQueriesContext(connection) as queries:
@@ -77,9 +78,8 @@ def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, finished,
     assert len(queries) == 1, [q["sql"] for q in queries]
 
 
-def test_without_the_owner_cookie_a_poll_reads_the_session_too_and_gets_it_again(
-    shopper, finished, created
-):
+def test_without_the_owner_cookie_a_poll_reads_the_session_too_and_gets_it_again(shopper, created):
+    TryOnJob.objects.filter(token=created["token"]).update(status=Status.RUNNING)
     del shopper.cookies[OWNER_COOKIE]
     with CaptureQueriesContext(connection) as queries:
         response = shopper.get(created["url"])
@@ -297,3 +297,27 @@ def test_an_expired_job_is_not_among_the_sessions_jobs(rf, shopper, finished):
     assert session_jobs(request).count() == 1
     TryOnJob.objects.filter(token=finished["token"]).update(expires_at=timezone.now())
     assert session_jobs(request).count() == 0
+
+
+def test_an_unpublished_products_try_on_is_not_shown_but_can_be_deleted(shopper, finished, garment):
+    garment.product.is_published = False
+    garment.product.save()
+    for url in (finished["url"], finished["result_url"], finished["download_url"]):
+        response = shopper.get(url)
+        assert response.status_code == 404 and response.json()["code"] == "garment_unavailable"
+    # Stopping and erasing one's own data is always allowed.
+    assert shopper.post(finished["cancel_url"]).status_code == 200
+    assert shopper.delete(finished["url"]).status_code == 204
+    assert not TryOnJob.objects.filter(token=finished["token"]).exists()
+
+
+def test_a_deactivated_garments_result_is_not_shown(shopper, finished, garment):
+    Garment.objects.filter(pk=garment.pk).update(is_active=False)
+    assert shopper.get(finished["result_url"]).json()["code"] == "garment_unavailable"
+
+
+def test_the_last_poll_asks_whether_the_product_is_still_available(shopper, finished, created):
+    shopper.get(created["url"])  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        assert shopper.get(created["url"]).status_code == 200
+    assert len(queries) <= 3, [q["sql"] for q in queries]  # the job, its garment, the product
