@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .storage import get_storage, upload_to
+from .storage import get_private_storage, get_storage, upload_to
 
 
 class Category(models.TextChoices):
@@ -313,7 +313,7 @@ class TryOnJob(models.Model):
     # A shopper's own photo (re-encoded, metadata stripped), when there is no model photo.
     person_image = models.ImageField(
         _("shopper photo"),
-        storage=get_storage,
+        storage=get_private_storage,
         upload_to=upload_to("people"),
         blank=True,
     )
@@ -343,10 +343,11 @@ class TryOnJob(models.Model):
     estimated_credits = models.PositiveIntegerField(default=0)
     credits_charged = models.PositiveIntegerField(_("credits"), default=0)
 
+    # Every job's files are private (TRYON["PRIVATE_STORAGE"]): a picture of a person.
     result = models.ImageField(
-        _("result"), storage=get_storage, upload_to=upload_to("results"), blank=True
+        _("result"), storage=get_private_storage, upload_to=upload_to("results"), blank=True
     )
-    mask = models.ImageField(storage=get_storage, upload_to=upload_to("masks"), blank=True)
+    mask = models.ImageField(storage=get_private_storage, upload_to=upload_to("masks"), blank=True)
 
     # Who and why.
     source = models.CharField(

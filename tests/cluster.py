@@ -130,7 +130,11 @@ def qcluster(
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(media)},
     }
-    settings.STORAGES = {**settings.STORAGES, "default": files}
+    private = {
+        "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private")},
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": files, "tryon_private": private}
 
     def start(
         *,
@@ -145,7 +149,6 @@ def qcluster(
             monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
         if storage is not None:
             settings.STORAGES = {**settings.STORAGES, "default": storage}
-        storage = storage or files
         overrides = dict(tryon or {})
         if overrides:
             settings.TRYON = {**settings.TRYON, **overrides}
@@ -157,7 +160,8 @@ def qcluster(
             "TRYON_Q_BROKER": broker,
             "TRYON_Q_WORKERS": str(workers),
             "REDIS_URL": REDIS_URL,
-            "TRYON_DEFAULT_STORAGE": json.dumps(storage),
+            "TRYON_DEFAULT_STORAGE": json.dumps(settings.STORAGES["default"]),
+            "TRYON_PRIVATE_STORAGE": json.dumps(settings.STORAGES["tryon_private"]),
             "TRYON_OVERRIDES": json.dumps(overrides),
             "PYTHONUNBUFFERED": "1",
         }

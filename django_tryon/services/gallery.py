@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 
 from ..conf import tryon_settings
 from ..models import Source, Status, TryOnJob
-from ..storage import get_storage
+from ..storage import get_private_storage
 from .shopper import product_is_available
 
 WIDTHS = (320, 640, 960)
@@ -119,7 +119,7 @@ def gallery_image(token: str, width: int) -> GalleryImage | None:
 
 
 def _resized(name: str, width: int) -> bytes:
-    with get_storage().open(name, "rb") as handle, Image.open(handle) as image:
+    with get_private_storage().open(name, "rb") as handle, Image.open(handle) as image:
         picture = ImageOps.exif_transpose(image).convert("RGB")
     if picture.width > width:
         picture.thumbnail((width, width * 4), Image.Resampling.LANCZOS)

@@ -27,7 +27,7 @@ from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
-from ..storage import delete_quietly, get_storage, random_name
+from ..storage import delete_quietly, get_private_storage, random_name
 
 PersonImage = ModelPhoto | bytes | IO[bytes]
 
@@ -264,7 +264,9 @@ def request_tryon(
     try:
         with transaction.atomic() if files_too else nullcontext():
             if upload is not None and upload.content is not None:
-                name = get_storage().save(random_name("people", "jpg"), ContentFile(upload.content))
+                name = get_private_storage().save(
+                    random_name("people", "jpg"), ContentFile(upload.content)
+                )
                 stored.append(name)
                 fields["person_image"] = name
             if earlier is not None:
@@ -287,7 +289,7 @@ def request_tryon(
 
 def _copy_result(name: str) -> str:
     """A copy of a stored result under a new random name (each job owns its files)."""
-    storage = get_storage()
+    storage = get_private_storage()
     extension = name.rsplit(".", 1)[-1] if "." in name else "jpg"
     with storage.open(name, "rb") as source:
         return storage.save(random_name("results", extension), source)

@@ -32,7 +32,7 @@ from ..conf import tryon_settings
 from ..models import Garment, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..providers.base import MESSAGES
-from ..storage import current_storage, get_storage
+from ..storage import get_private_storage, private_storage
 from .jobs import cancel_job, delete_job, request_tryon
 from .owners import get_owner
 
@@ -543,7 +543,7 @@ def signed_result_url(name: str, *, download: bool = False) -> str | None:
     None for storages whose URLs are plain (local files): those are streamed by the view,
     since a plain media URL would be public to anyone who learns it.
     """
-    storage = current_storage()  # the real backend: the proxy's url() takes no parameters
+    storage = private_storage()  # the real backend: the proxy's url() takes no parameters
     try:
         try:  # django-storages' S3: five minutes, and sent as an attachment when asked
             parameters = {"ResponseContentDisposition": 'attachment; filename="try-on.jpg"'}
@@ -563,7 +563,7 @@ def signed_result_url(name: str, *, download: bool = False) -> str | None:
 
 
 def open_result(job: TryOnJob) -> IO[bytes]:
-    return get_storage().open(str(job.result.name), "rb")
+    return get_private_storage().open(str(job.result.name), "rb")
 
 
 def result_opened(request: HttpRequest, job: TryOnJob, *, download: bool) -> None:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tryon import signals
 from django_tryon.models import Garment, Status, TryOnJob
 from django_tryon.services.owners import OWNER_COOKIE
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from tests.api.conftest import Shopper, shopper_files
 from tests.fixtures import make_image
 
@@ -149,7 +149,7 @@ def test_malformed_tokens_are_404(shopper, created):
 def test_delete_removes_job_and_files(shopper, other_shopper, finished):
     job = TryOnJob.objects.get(token=finished["token"])
     names = [job.person_image.name, job.result.name]
-    assert all(current_storage().exists(n) for n in names)
+    assert all(private_storage().exists(n) for n in names)
 
     assert other_shopper.delete(finished["url"]).status_code == 404
     assert TryOnJob.objects.filter(pk=job.pk).exists()
@@ -166,7 +166,7 @@ def test_delete_removes_job_and_files(shopper, other_shopper, finished):
         signals.shopper_job_deleted.disconnect(receiver)
     assert response.status_code == 204
     assert not TryOnJob.objects.filter(pk=job.pk).exists()
-    assert not any(current_storage().exists(n) for n in names)
+    assert not any(private_storage().exists(n) for n in names)
     assert shopper_files() == []
     assert seen == [finished["token"]]
     assert shopper.get(finished["url"]).status_code == 404

@@ -141,7 +141,7 @@ def test_an_identical_request_reuses_the_earlier_result_for_free(garment, model_
     assert again.credits_charged == 0 and again.estimated_credits == 0
     assert again.result.name != first.result.name  # its own copy: deleting one keeps the other
     delete_job(first)
-    assert storages["default"].exists(again.result.name)
+    assert storages["tryon_private"].exists(again.result.name)
 
     other = request_tryon(garment, model_photo, options={"seed": 7})
     assert other.status == Status.PENDING and other.reused_from_id is None
