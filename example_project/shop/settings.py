@@ -89,24 +89,34 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 
 # Storage: local files, or S3 (any S3-compatible endpoint) with TRYON_STORAGE=s3.
+# "default" holds the merchant's pictures (product, garment and model photos);
+# "tryon_private" holds shoppers' photos and every try-on result, and no URL serves it:
+# django-tryon streams those files to whoever may see them, or signs an S3 URL for minutes.
 STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "tryon_private": {  # outside MEDIA_ROOT, which runserver publishes in DEBUG
+        "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "private"},
+    },
 }
 if os.environ.get("TRYON_STORAGE") == "s3":
-    STORAGES["default"] = {
+    S3_OPTIONS = {
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL"),
+        "region_name": os.environ.get("AWS_S3_REGION_NAME"),
+        # Names are random already; never overwrite, never public, URLs presigned.
+        "file_overwrite": False,
+        "default_acl": "private",
+        "querystring_auth": True,
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
+    STORAGES["tryon_private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
-            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
-            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL"),
-            "region_name": os.environ.get("AWS_S3_REGION_NAME"),
-            # Names are random already; never overwrite, never public, URLs presigned.
-            "file_overwrite": False,
-            "default_acl": "private",
-            "querystring_auth": True,
-        },
+        # Its own prefix of the private bucket; signed URLs of shoppers' files last 5 minutes.
+        "OPTIONS": {**S3_OPTIONS, "location": "private", "querystring_expire": 300},
     }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
@@ -139,6 +149,7 @@ TRYON = {
     "DEFAULT_PROVIDER": os.environ.get("TRYON_PROVIDER", "sandbox"),
     "PROVIDERS": PROVIDERS,
     "STORAGE": "default",
+    "PRIVATE_STORAGE": "tryon_private",  # checked: tryon.E012 if a URL would serve it
 }
 
 # django-q2: Redis when REDIS_URL is set, else the database as broker. Few workers, since

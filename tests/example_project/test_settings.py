@@ -48,3 +48,57 @@ def test_the_demo_and_a_shop_with_its_own_key_start(env):
     result = manage("check", **env)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def shop_settings(**env: str) -> dict[str, object]:
+    """The example shop's STORAGES and TRYON as its settings module builds them from ``env``."""
+    script = (
+        "import json, shop.settings as s; "
+        "print(json.dumps({'STORAGES': s.STORAGES, 'TRYON': s.TRYON, "
+        "'MEDIA_ROOT': str(s.MEDIA_ROOT)}, default=str))"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRYON_", "AWS_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**base, "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}", **env},
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    import json
+
+    return json.loads(result.stdout)
+
+
+def test_shoppers_files_are_private_on_local_disk():
+    conf = shop_settings()
+    private = conf["STORAGES"]["tryon_private"]
+    assert conf["TRYON"]["PRIVATE_STORAGE"] == "tryon_private"
+    assert private["BACKEND"] == "django_tryon.storage.PrivateFileSystemStorage"
+    location = Path(private["OPTIONS"]["location"])
+    assert Path(conf["MEDIA_ROOT"]) not in (location, *location.parents)
+
+
+S3_ENV = {
+    "TRYON_STORAGE": "s3",
+    "AWS_ACCESS_KEY_ID": "k",
+    "AWS_SECRET_ACCESS_KEY": "s",
+    "AWS_STORAGE_BUCKET_NAME": "shop",
+    "AWS_S3_REGION_NAME": "eu-west-1",
+}
+
+
+def test_shoppers_files_are_private_on_s3():
+    private = shop_settings(**S3_ENV)["STORAGES"]["tryon_private"]
+    assert private["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = private["OPTIONS"]
+    assert options["querystring_auth"] is True and options["default_acl"] == "private"
+    assert options["location"] == "private"
+
+
+def test_both_storage_modes_pass_the_private_storage_check():
+    for env in ({}, S3_ENV):
+        result = manage("check", **env)
+        assert result.returncode == 0, result.stderr  # tryon.E012 would fail it
