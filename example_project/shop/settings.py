@@ -29,7 +29,7 @@ if SECRET_KEY == DEMO_SECRET_KEY and not DEBUG:
         "The example shop runs with DEBUG off but with its public demo SECRET_KEY, which "
         "would let anyone forge its signed cookies. Set DJANGO_SECRET_KEY in the "
         "environment to a long random value, e.g. "
-        'DJANGO_SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(50))\')".'
+        "DJANGO_SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"."
     )
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
