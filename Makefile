@@ -43,7 +43,7 @@ demo: $(STAMP)
 	exec $(PY) example_project/run_demo.py --port $(PORT)
 
 demo-reset:
-	rm -rf example_project/db.sqlite3 example_project/db.sqlite3-wal example_project/db.sqlite3-shm example_project/media
+	rm -rf example_project/db.sqlite3 example_project/db.sqlite3-wal example_project/db.sqlite3-shm example_project/media example_project/private
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -83,7 +83,8 @@ def files_storage(name: str) -> dict[str, Any]:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(location)},
     }
-    settings.STORAGES = {**settings.STORAGES, "default": entry}
+    # Both of the app's storages: subprocesses given only the default use it for both.
+    settings.STORAGES = {**settings.STORAGES, "default": entry, "tryon_private": entry}
     return entry
 
 

@@ -44,7 +44,7 @@ def child(url: str, location: str) -> None:
 
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
+        "tryon_private": {  # where results are streamed
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": location},
         },

@@ -395,7 +395,8 @@ def main() -> None:
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(storage_dir)},
         }
-        settings.STORAGES = {**settings.STORAGES, "default": storage}
+        # Both of the app's storages in one folder the clusters share (tests/settings.py).
+        settings.STORAGES = {**settings.STORAGES, "default": storage, "tryon_private": storage}
         name = f"soak-{uuid.uuid4().hex[:8]}"
         Conf.CLUSTER_NAME, Conf.ORM, Conf.REDIS = name, None, REDIS_URL
         register_schedules()  # the sweep runs on the clusters of this queue

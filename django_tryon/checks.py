@@ -15,6 +15,8 @@ E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
 E010      a provider option has a value its backend refuses (``option_errors``)
 E011      ``LEASE_SECONDS`` is not above the longest provider call
 E012      a provider option that its backend doesn't declare (a typo?)
+E013      ``PRIVATE_STORAGE`` would serve job files (shoppers' photos) at public URLs
+E014      ``PRIVATE_STORAGE`` is not in ``STORAGES`` and ``MEDIA_ROOT`` is not set
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -31,6 +33,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from .conf import DEFAULTS, tryon_settings
+from .storage import private_storage, public_url_reason
 
 
 def _q_cluster() -> dict[str, Any]:
@@ -102,6 +105,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="tryon.E004",
             )
         )
+    errors.extend(_check_private_storage())
     errors.extend(_check_cluster(longest_call))
     for scope, value in (tryon_settings.RATE_LIMITS or {}).items():
         try:
@@ -145,6 +149,51 @@ def _undeclared_options(alias: str, backend: type, options: dict[str, Any]) -> l
             )
         )
     return errors
+
+
+PRIVATE_STORAGE_HINT = (
+    "Add to settings.STORAGES: {alias!r}: {{'BACKEND': "
+    "'django_tryon.storage.PrivateFileSystemStorage', 'OPTIONS': {{'location': BASE_DIR / "
+    "'tryon-private'}}}} (a folder outside MEDIA_ROOT), or on S3 an S3Storage with "
+    "'querystring_auth': True and 'default_acl': 'private'; TRYON['PRIVATE_STORAGE'] names "
+    "that alias."
+)
+
+
+def _check_private_storage() -> list[Any]:
+    """Job files (shoppers' photos, results) must land where no URL serves them unsigned."""
+    alias = tryon_settings.PRIVATE_STORAGE
+    hint = PRIVATE_STORAGE_HINT.format(alias=alias)
+    if alias not in settings.STORAGES and not settings.MEDIA_ROOT:
+        return [
+            Error(
+                f"TRYON['PRIVATE_STORAGE'] is {alias!r}, which is not in settings.STORAGES, "
+                "and MEDIA_ROOT is not set, so there is no folder to keep shoppers' photos in.",
+                hint=hint,
+                id="tryon.E014",
+            )
+        ]
+    try:
+        storage = private_storage()
+    except Exception as exc:  # a backend that doesn't import or refuses its options
+        return [
+            Error(
+                f"TRYON['PRIVATE_STORAGE'] {alias!r} can't be created: {exc}",
+                hint=hint,
+                id="tryon.E013",
+            )
+        ]
+    reason = public_url_reason(storage)
+    if reason is None:
+        return []
+    return [
+        Error(
+            f"TRYON['PRIVATE_STORAGE'] is {alias!r} ({type(storage).__name__}), where "
+            f"shoppers' photos and results would be public: {reason}.",
+            hint=hint,
+            id="tryon.E013",
+        )
+    ]
 
 
 def _check_cluster(longest_call: float) -> list[Any]:

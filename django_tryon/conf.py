@@ -21,8 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_PROVIDER": "sandbox",
     # Provider aliases: each names a dotted BACKEND; every other key is an option of it.
     "PROVIDERS": {"sandbox": {"BACKEND": SANDBOX_BACKEND}},
-    # Alias in settings.STORAGES that holds uploads and results.
+    # Alias in settings.STORAGES for the merchant's pictures: garment images, model photos.
     "STORAGE": "default",
+    # Alias in settings.STORAGES for every job's files: uploaded person photos, results,
+    # masks. No URL may serve them (checked: tryon.E013). Without that alias in STORAGES, a
+    # PrivateFileSystemStorage in a "tryon-private" folder next to MEDIA_ROOT.
+    "PRIVATE_STORAGE": "tryon_private",
     # Folder (inside that storage) under which every file of the app is saved.
     "STORAGE_PREFIX": "tryon",
     # Uploads: accepted formats (Pillow names), byte and pixel limits.

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .storage import get_storage, upload_to
+from .storage import get_private_storage, get_storage, upload_to
 
 
 class Category(models.TextChoices):
@@ -247,14 +247,43 @@ class TryOnJobQuerySet(models.QuerySet["TryOnJob"]):
         now = now or timezone.now()
         return self.active().filter(next_check_at__lte=now).unleased(now)
 
+    def live(self, now: Any = None) -> TryOnJobQuerySet:
+        """Jobs not past their retention time: every lookup starts here.
+
+        An expired job is gone to everyone as soon as ``expires_at`` passes, whether or
+        not ``tryon_cleanup`` has deleted its row and files yet.
+        """
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now()))
+
+    def expired(self, now: Any = None) -> TryOnJobQuerySet:
+        """The complement of ``live()``: what ``tryon_cleanup`` deletes."""
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def reusable_by(self, owner: str) -> TryOnJobQuerySet:
+        """Live successes whose result a request by ``owner`` may copy for free.
+
+        Results of the shop's own jobs (admin, API, commands) are shared; a shopper's
+        result is reused only for that same shopper (``owner`` is the hash of their
+        session's secret; "" for the shop), so that nobody learns from a free, instant
+        result that someone else uploaded the same photo.
+        """
+        shared = ~Q(source=Source.SHOPPER)
+        if owner:
+            shared |= Q(source=Source.SHOPPER, owner=owner)
+        return self.live().filter(shared, status=Status.SUCCEEDED).exclude(result="")
+
     def featured_for(self, product: models.Model) -> TryOnJobQuerySet:
-        return self.filter(
-            status=Status.SUCCEEDED,
-            is_featured=True,
-            garment__content_type=ContentType.objects.get_for_model(product),
-            garment__object_id=str(product.pk),
-            garment__is_active=True,
-        ).order_by("featured_order", "-finished_at")
+        return (
+            self.live()
+            .filter(
+                status=Status.SUCCEEDED,
+                is_featured=True,
+                garment__content_type=ContentType.objects.get_for_model(product),
+                garment__object_id=str(product.pk),
+                garment__is_active=True,
+            )
+            .order_by("featured_order", "-finished_at")
+        )
 
 
 class TryOnJob(models.Model):
@@ -284,7 +313,7 @@ class TryOnJob(models.Model):
     # A shopper's own photo (re-encoded, metadata stripped), when there is no model photo.
     person_image = models.ImageField(
         _("shopper photo"),
-        storage=get_storage,
+        storage=get_private_storage,
         upload_to=upload_to("people"),
         blank=True,
     )
@@ -314,10 +343,11 @@ class TryOnJob(models.Model):
     estimated_credits = models.PositiveIntegerField(default=0)
     credits_charged = models.PositiveIntegerField(_("credits"), default=0)
 
+    # Every job's files are private (TRYON["PRIVATE_STORAGE"]): a picture of a person.
     result = models.ImageField(
-        _("result"), storage=get_storage, upload_to=upload_to("results"), blank=True
+        _("result"), storage=get_private_storage, upload_to=upload_to("results"), blank=True
     )
-    mask = models.ImageField(storage=get_storage, upload_to=upload_to("masks"), blank=True)
+    mask = models.ImageField(storage=get_private_storage, upload_to=upload_to("masks"), blank=True)
 
     # Who and why.
     source = models.CharField(

@@ -65,7 +65,7 @@ from .providers.base import (
     TransientError,
     TryOnRequest,
 )
-from .storage import StorageError, current_storage, delete_quietly, save_stream
+from .storage import StorageError, delete_quietly, save_stream
 
 logger = logging.getLogger("django_tryon.pipeline")
 
@@ -827,8 +827,8 @@ def _image_input(field_file: Any) -> ImageInput:
     except Exception as exc:  # e.g. boto's errors for a missing key or bucket
         raise StorageError(f"{type(exc).__name__} while reading {field_file.name}") from exc
     url = ""
-    with suppress(NotImplementedError):  # storages without URLs
-        url = current_storage().url(field_file.name)
+    with suppress(NotImplementedError):  # storages without URLs (private local files)
+        url = field_file.storage.url(field_file.name)  # its own storage: public or private
     return ImageInput(
         content=content,
         format=sniff_image_format(content[:32]) or "JPEG",

@@ -20,10 +20,10 @@ from .storage import delete_quietly
 @receiver(post_delete, sender=TryOnJob, dispatch_uid="tryon-job-files")
 def delete_job_files(instance: TryOnJob, **kwargs: Any) -> None:
     for stored in (instance.person_image, instance.result, instance.mask):
-        delete_quietly(stored.name)
+        delete_quietly(stored.name, stored.storage)
 
 
 @receiver(post_delete, sender=Garment, dispatch_uid="tryon-garment-image")
 @receiver(post_delete, sender=ModelPhoto, dispatch_uid="tryon-model-photo-image")
 def delete_image(instance: Garment | ModelPhoto, **kwargs: Any) -> None:
-    delete_quietly(instance.image.name)
+    delete_quietly(instance.image.name, instance.image.storage)

@@ -124,7 +124,7 @@ def qcluster(
     name = f"tryon-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
     # Switched now, before the test's other fixtures store files, so the cluster sees them.
-    files = shared_storage(settings, tmp_path)
+    shared_storage(settings, tmp_path)
 
     def start(
         *,
@@ -139,12 +139,11 @@ def qcluster(
             monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
         if storage is not None:
             settings.STORAGES = {**settings.STORAGES, "default": storage}
-        storage = storage or files
         overrides = dict(tryon or {})
         if overrides:
             settings.TRYON = {**settings.TRYON, **overrides}
         env = {
-            **subprocess_env(storage, overrides),
+            **subprocess_env(settings, overrides),
             "TRYON_Q_NAME": name,
             "TRYON_Q_BROKER": broker,
             "TRYON_Q_WORKERS": str(workers),
@@ -164,26 +163,30 @@ def qcluster(
         redis.from_url(REDIS_URL).delete(name)
 
 
-def shared_storage(settings: Any, folder: Path) -> dict[str, Any]:
-    """Switch the test's default storage to a folder a subprocess can share; its config."""
+def shared_storage(settings: Any, folder: Path) -> None:
+    """Switch the test's storages (merchant and private) to folders a subprocess can share."""
     media = folder / "media"
     media.mkdir()
     files = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(media)},
     }
-    settings.STORAGES = {**settings.STORAGES, "default": files}
-    return files
+    private = {
+        "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(folder / "private")},
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": files, "tryon_private": private}
 
 
-def subprocess_env(storage: dict[str, Any], tryon: dict[str, Any]) -> dict[str, str]:
+def subprocess_env(settings: Any, tryon: dict[str, Any]) -> dict[str, str]:
     """The environment for a process of ours (qcluster, a server) on the test's database,
-    storage and TRYON settings (``tests/settings.py`` reads them)."""
+    storages and TRYON settings (``tests/settings.py`` reads them)."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
-        "TRYON_DEFAULT_STORAGE": json.dumps(storage),
+        "TRYON_DEFAULT_STORAGE": json.dumps(settings.STORAGES["default"]),
+        "TRYON_PRIVATE_STORAGE": json.dumps(settings.STORAGES["tryon_private"]),
         "TRYON_OVERRIDES": json.dumps(tryon),
     }
 

@@ -1,8 +1,9 @@
 """S3 without AWS: a moto server on loopback, and django-storages' S3Storage pointed at it.
 
 ``s3_server`` (session) runs ``ThreadedMotoServer`` on 127.0.0.1; ``s3_storage`` makes a
-fresh bucket and switches ``STORAGES["default"]`` to it, returning the storage's options so
-a qcluster subprocess can be given the very same storage.
+fresh private bucket and switches both of the app's storages to it (``STORAGES["default"]``
+for the merchant's pictures; ``STORAGES["tryon_private"]``, under ``private/``, for job
+files), returning the default's entry; a qcluster started afterwards gets both.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def s3_server() -> Iterator[str]:
 
 @pytest.fixture
 def s3_storage(s3_server: str, settings: Any) -> dict[str, Any]:
-    """A new private bucket as the default storage; returns the STORAGES entry used."""
+    """A new private bucket for both storages; returns the default's STORAGES entry."""
     import boto3
 
     bucket = f"tryon-{uuid.uuid4().hex[:12]}"
@@ -66,5 +67,6 @@ def s3_storage(s3_server: str, settings: Any) -> dict[str, Any]:
             "signature_version": "s3v4",
         },
     }
-    settings.STORAGES = {**settings.STORAGES, "default": entry}
+    private = {"BACKEND": entry["BACKEND"], "OPTIONS": {**entry["OPTIONS"], "location": "private"}}
+    settings.STORAGES = {**settings.STORAGES, "default": entry, "tryon_private": private}
     return entry

@@ -83,10 +83,16 @@ if os.environ.get("TRYON_DB_NAME"):
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # TRYON["PRIVATE_STORAGE"]'s default alias: every job's files, apart from the merchant's.
+    "tryon_private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
-# A qcluster subprocess must share the test's storage: the cluster fixture passes it as JSON.
+# A qcluster subprocess must share the test's storages: the cluster fixture passes them as
+# JSON (a harness that passes only the default has both kinds of files kept there).
 if os.environ.get("TRYON_DEFAULT_STORAGE"):
     STORAGES["default"] = json.loads(os.environ["TRYON_DEFAULT_STORAGE"])
+    STORAGES["tryon_private"] = json.loads(
+        os.environ.get("TRYON_PRIVATE_STORAGE") or os.environ["TRYON_DEFAULT_STORAGE"]
+    )
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = os.path.join(tempfile.gettempdir(), "tryon-static")

@@ -160,3 +160,111 @@ def test_every_option_the_code_reads_is_declared_by_its_backend():
         else:
             common_here = common
         assert (read | common_here) <= declared, (dotted, sorted((read | common_here) - declared))
+# Shoppers' files must land where no URL serves them unsigned (tryon.E013, E014) ---------
+
+FILES = "django.core.files.storage.FileSystemStorage"
+PRIVATE_FILES = "django_tryon.storage.PrivateFileSystemStorage"
+S3 = "storages.backends.s3.S3Storage"
+S3_PRIVATE = {"bucket_name": "b", "default_acl": "private", "querystring_auth": True}
+
+
+def private_storage_errors(settings, entry=None, **overrides):
+    """The E013/E014 errors with STORAGES["tryon_private"] set to ``entry`` (None: absent)."""
+    storages = {k: v for k, v in settings.STORAGES.items() if k != "tryon_private"}
+    if entry is not None:
+        storages["tryon_private"] = entry
+    with override_settings(STORAGES=storages, **overrides):
+        return [e for e in check_settings() if e.id in ("tryon.E013", "tryon.E014")]
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ({"BACKEND": FILES, "OPTIONS": {"location": "{media}/private"}}, "inside MEDIA_ROOT"),
+        ({"BACKEND": FILES, "OPTIONS": {"location": "{media}"}}, "inside MEDIA_ROOT"),
+        ({"BACKEND": FILES, "OPTIONS": {"location": "{static}"}}, "inside STATIC_ROOT"),
+        (
+            {"BACKEND": FILES, "OPTIONS": {"location": "{other}", "base_url": "/files/"}},
+            "base_url",
+        ),
+        ({"BACKEND": S3, "OPTIONS": {**S3_PRIVATE, "querystring_auth": False}}, "querystring_auth"),
+        ({"BACKEND": S3, "OPTIONS": {**S3_PRIVATE, "default_acl": "public-read"}}, "default_acl"),
+        (
+            {"BACKEND": S3, "OPTIONS": {**S3_PRIVATE, "custom_domain": "cdn.shop.test"}},
+            "custom_domain",
+        ),
+    ],
+    ids=[
+        "under-media",
+        "media-itself",
+        "static",
+        "base-url",
+        "s3-unsigned",
+        "s3-public-acl",
+        "s3-cdn",
+    ],
+)
+def test_a_private_storage_whose_files_a_url_would_serve(settings, tmp_path, entry, reason):
+    paths = {"media": tmp_path / "media", "static": tmp_path / "static", "other": tmp_path / "x"}
+    options = {
+        k: v.format(**paths) if isinstance(v, str) else v
+        for k, v in entry.get("OPTIONS", {}).items()
+    }
+    errors = private_storage_errors(
+        settings,
+        {**entry, "OPTIONS": options},
+        MEDIA_ROOT=str(paths["media"]),
+        STATIC_ROOT=str(paths["static"]),
+    )
+    assert [e.id for e in errors] == ["tryon.E013"]
+    assert reason in errors[0].msg and "public" in errors[0].msg
+    assert "PrivateFileSystemStorage" in errors[0].hint and "querystring_auth" in errors[0].hint
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"BACKEND": PRIVATE_FILES, "OPTIONS": {"location": "{other}"}},
+        {"BACKEND": FILES, "OPTIONS": {"location": "{other}"}},  # outside MEDIA_ROOT, no URL
+        {"BACKEND": S3, "OPTIONS": S3_PRIVATE},
+        {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    ],
+    ids=["private-files", "files-elsewhere", "s3-signed", "memory"],
+)
+def test_private_storages_pass(settings, tmp_path, entry):
+    options = {
+        k: v.format(other=tmp_path / "x") if isinstance(v, str) else v
+        for k, v in entry.get("OPTIONS", {}).items()
+    }
+    media = str(tmp_path / "media")
+    assert private_storage_errors(settings, {**entry, "OPTIONS": options}, MEDIA_ROOT=media) == []
+
+
+def test_without_the_alias_a_private_folder_next_to_media_root_is_the_default(settings, tmp_path):
+    from django_tryon.storage import PrivateFileSystemStorage, private_storage
+
+    media = tmp_path / "media"
+    assert private_storage_errors(settings, None, MEDIA_ROOT=str(media)) == []
+    with override_settings(
+        STORAGES={k: v for k, v in settings.STORAGES.items() if k != "tryon_private"},
+        MEDIA_ROOT=str(media),
+    ):
+        storage = private_storage()
+        assert isinstance(storage, PrivateFileSystemStorage)
+        assert storage.location == str(tmp_path / "tryon-private")
+        with pytest.raises(NotImplementedError):
+            storage.url("tryon/people/x.jpg")  # nothing can link to it
+
+
+def test_without_the_alias_or_media_root_there_is_nowhere_private(settings):
+    errors = private_storage_errors(settings, None, MEDIA_ROOT="")
+    assert [e.id for e in errors] == ["tryon.E014"]
+    assert "tryon_private" in errors[0].hint
+
+
+def test_the_private_storage_may_be_another_alias(settings, tmp_path):
+    media = str(tmp_path / "media")
+    public = {"BACKEND": FILES, "OPTIONS": {"location": media}}
+    with override_settings(STORAGES={**settings.STORAGES, "files": public}, MEDIA_ROOT=media):
+        assert ids(PRIVATE_STORAGE="files") == ["tryon.E013"]  # the public one: refused
+        assert ids(PRIVATE_STORAGE="tryon_private") == []

@@ -14,15 +14,18 @@ def test_deleting_a_garment_removes_the_files_of_its_jobs(garment, model_photo, 
     job = request_tryon(garment, model_photo)
     drive()
     job.refresh_from_db()
-    names = [job.result.name, garment.image.name]
-    assert all(storages["default"].exists(n) for n in names)
+    stored = [
+        (storages["tryon_private"], job.result.name),
+        (storages["default"], garment.image.name),
+    ]
+    assert all(storage.exists(name) for storage, name in stored)
     garment.delete()  # cascades to the job
     assert not TryOnJob.objects.exists()
-    assert not any(storages["default"].exists(n) for n in names)
+    assert not any(storage.exists(name) for storage, name in stored)
 
 
 def test_deleting_jobs_in_bulk_removes_their_files(garment, jpeg_photo):
     job = _request_tryon(garment, jpeg_photo, source="shopper")
-    assert storages["default"].exists(job.person_image.name)
+    assert storages["tryon_private"].exists(job.person_image.name)
     TryOnJob.objects.all().delete()
-    assert not storages["default"].exists(job.person_image.name)
+    assert not storages["tryon_private"].exists(job.person_image.name)

@@ -10,7 +10,13 @@ from django.core.files.storage import storages
 
 from django_tryon.models import Status, TryOnJob
 from django_tryon.services import delete_job, request_tryon
-from django_tryon.storage import get_storage, random_name, save_stream, upload_to
+from django_tryon.storage import (
+    get_private_storage,
+    get_storage,
+    random_name,
+    save_stream,
+    upload_to,
+)
 from tests.cluster import wait_until
 from tests.fixtures import create_garment, create_model_photo
 
@@ -51,8 +57,8 @@ def test_the_storage_alias_is_resolved_at_call_time(settings, tmp_path):
 def test_save_stream_reads_in_chunks(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "tryon_private": {
+            "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
@@ -78,8 +84,8 @@ def test_a_job_stores_its_result_on_the_configured_storage(
     if backend == "files":
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "tryon_private": {
+                "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
                 "OPTIONS": {"location": str(tmp_path)},
             },
         }
@@ -88,7 +94,7 @@ def test_a_job_stores_its_result_on_the_configured_storage(
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED
     assert RANDOM_NAME.match(job.result.name)
-    assert get_storage().exists(job.result.name)
+    assert get_private_storage().exists(job.result.name)
     if backend == "files":
         assert (tmp_path / job.result.name).stat().st_size > 1000
 
@@ -100,7 +106,7 @@ def test_s3_save_exists_signed_url_and_delete(s3_storage, product, drive):
     assert drive() == 0
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED
-    storage = get_storage()
+    storage = get_private_storage()
     assert storage.exists(job.result.name)
     url = storage.url(job.result.name)
     assert "X-Amz-Signature=" in url and "Expires=" in url
@@ -124,5 +130,5 @@ def test_a_qcluster_process_writes_results_to_s3(qcluster, s3_storage, product):
         lambda: TryOnJob.objects.filter(pk__in=ids, status=Status.SUCCEEDED).count() == 3, 60
     )
     for job in TryOnJob.objects.filter(pk__in=ids):
-        assert get_storage().exists(job.result.name)
-        assert get_storage().size(job.result.name) > 1000
+        assert get_private_storage().exists(job.result.name)
+        assert get_private_storage().size(job.result.name) > 1000

@@ -18,7 +18,7 @@ from .display import admin_link, placeholder, results_link, thumbnail
 from .filters import GarmentFilter
 from .forms import GarmentForm
 from .generate import GenerateTryOnsMixin, generate_tryons
-from .previews import PreviewMixin, preview_url
+from .previews import PreviewLinksMixin, PreviewMixin, preview_url
 
 # Apps whose models are never products.
 NOT_PRODUCTS = {"admin", "auth", "contenttypes", "sessions", "django_q", "django_tryon"}
@@ -35,7 +35,7 @@ def _image_preview(site: str, garment: Garment, size: str) -> SafeString:
     )
 
 
-class GarmentInline(GenericTabularInline):
+class GarmentInline(PreviewLinksMixin, GenericTabularInline):
     """The product's garments, on the shop's own product page."""
 
     model = Garment

@@ -3,7 +3,8 @@
 Garment, model photo and job images are streamed from the app's storage by a view of
 their model admin rather than linked with ``storage.url()``: it works the same on local
 files and on private buckets, and a shopper's photo can't be reached by anyone without
-the permission to see it. Thumbnails are made once and kept in the cache, except for
+the permission to see it. File inputs link their "Currently:" file there too
+(``PreviewLinksMixin``). Thumbnails are made once and kept in the cache, except for
 shoppers' pictures, which are never copied anywhere.
 """
 
@@ -14,8 +15,10 @@ import io
 from typing import Any
 
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -43,7 +46,51 @@ def preview_url(site_name: str, obj: Any, field: str = "image", *, thumbnail: bo
     return f"{url}?size=thumb" if thumbnail else url
 
 
-class PreviewMixin:
+class PreviewLink:
+    """A stored file as a file input shows it: its name, linked to its preview view."""
+
+    def __init__(self, file: FieldFile, url: str) -> None:
+        self.file, self.url = file, url
+
+    def __str__(self) -> str:
+        return str(self.file)
+
+
+class PreviewFileWidget(AdminFileWidget):
+    """The admin's file input, whose "Currently:" link goes to the preview view.
+
+    Django's own links to ``storage.url()``: a raw storage URL, which a private storage
+    doesn't serve (or refuses to make) and which skips the admin's permission checks.
+    """
+
+    def __init__(self, site_name: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.site_name = site_name
+
+    def is_initial(self, value: Any) -> bool:
+        # A stored file (not a new upload), without asking its storage for a URL.
+        instance = getattr(value, "instance", None)
+        return bool(value and getattr(value, "name", None) and getattr(instance, "pk", None))
+
+    def format_value(self, value: Any) -> Any:
+        if not self.is_initial(value):
+            return None
+        url = preview_url(self.site_name, value.instance, value.field.name, thumbnail=False)
+        return PreviewLink(value, url)
+
+
+class PreviewLinksMixin:
+    """File inputs of a ModelAdmin or inline link to the preview views, never to storage."""
+
+    admin_site: Any
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.FileField):
+            kwargs["widget"] = PreviewFileWidget(self.admin_site.name)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class PreviewMixin(PreviewLinksMixin):
     """Adds ``<pk>/preview/<field>/`` to a ModelAdmin: the image, or ``?size=thumb``."""
 
     #: Image fields this admin serves.

@@ -26,7 +26,7 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -168,9 +168,7 @@ def cancel_job(request: HttpRequest, token: str) -> HttpResponse:
 @api_view(("GET", "HEAD"))
 def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
     """The result image, for its owner only: a signed storage URL, or streamed from storage."""
-    found = shopper.get_shopper_job(request, token)
-    if not found.result:
-        raise shopper.not_found()
+    found = shopper.get_result_job(request, token)
     download = request.GET.get("download") == "1"
     shopper.result_opened(request, found, download=download)
     response: HttpResponseBase
@@ -194,13 +192,18 @@ def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
 
 
 @api_view(("GET", "HEAD"))
-def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponse:
+def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponseBase:
     # A token no job can have (e.g. with a NUL byte, which PostgreSQL refuses) isn't looked up.
-    data = gallery.gallery_image(token, width) if shopper.TOKEN_RE.match(token) else None
-    if data is None:
+    image = gallery.gallery_image(token, width) if shopper.TOKEN_RE.match(token) else None
+    if image is None:
         raise ShopperError(ErrorCode.NOT_FOUND, _("This picture doesn't exist."))
-    response = HttpResponse(data, content_type="image/jpeg")
-    patch_cache_control(response, public=True, max_age=3600)
+    # Shared caches may keep it, but must ask again each time (a 304 costs no image work):
+    # a product unpublished or a result unfeatured is gone at once, not an hour later.
+    response = get_conditional_response(request, etag=image.etag) or HttpResponse(
+        image.load(), content_type="image/jpeg"
+    )
+    response["ETag"] = image.etag
+    patch_cache_control(response, public=True, no_cache=True, max_age=0)
     return response
 
 

@@ -20,7 +20,7 @@ from .. import pipeline
 from ..conf import tryon_settings
 from ..models import Lease, ProviderState
 from ..providers import UnknownProvider, get_provider
-from ..storage import current_storage, delete_quietly, random_name
+from ..storage import current_storage, delete_quietly, private_storage, random_name
 
 PROBE_PREFIX = "check:"
 
@@ -67,10 +67,12 @@ def check_credentials(alias: str, *, resume: bool = False) -> list[Verdict]:
     return verdicts
 
 
-def check_storage() -> Verdict:
-    """Save, read back and delete a small file in the app's storage."""
-    name = f"storage ({tryon_settings.STORAGE})"
-    storage = current_storage()  # the backend itself, not the alias proxy: its name is reported
+def check_storage(*, private: bool = False) -> Verdict:
+    """Save, read back and delete a small file in the app's (private) storage."""
+    alias = tryon_settings.PRIVATE_STORAGE if private else tryon_settings.STORAGE
+    name = f"{'private ' if private else ''}storage ({alias})"
+    # The backend itself, not the alias proxy: its name is reported.
+    storage = private_storage() if private else current_storage()
     payload = secrets.token_bytes(32)
     saved = ""
     try:
@@ -80,7 +82,7 @@ def check_storage() -> Verdict:
         storage.delete(saved)
         gone = not storage.exists(saved)
     except Exception as exc:  # any backend, any failure: report it, don't crash
-        delete_quietly(saved or None)
+        delete_quietly(saved or None, storage)
         return Verdict(name, False, f"Round trip failed: {type(exc).__name__}: {exc}")
     if read != payload:
         return Verdict(name, False, "Round trip failed: the file read back differs.")
@@ -158,6 +160,7 @@ def run_checks(
         verdicts.extend(check_credentials(alias, resume=resume))
     if storage:
         verdicts.append(check_storage())
+        verdicts.append(check_storage(private=True))
     if cluster:
         verdicts.append(check_cluster(cluster_wait))
     return verdicts

@@ -28,7 +28,7 @@ from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
 from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
-from ..storage import delete_quietly, get_storage, random_name
+from ..storage import delete_quietly, get_private_storage, random_name
 
 PersonImage = ModelPhoto | bytes | IO[bytes]
 
@@ -161,11 +161,14 @@ def check_budget(credits: int, *, source: str) -> None:
             )
 
 
-def find_reusable(fp: str) -> TryOnJob | None:
-    """The latest success with this fingerprint (only its result is loaded), or None."""
+def find_reusable(fp: str, *, owner: str = "") -> TryOnJob | None:
+    """The latest success with this fingerprint that ``owner`` may reuse, or None.
+
+    Only its result is loaded. See ``TryOnJobQuerySet.reusable_by`` for whose results count.
+    """
     return (
-        TryOnJob.objects.filter(fingerprint=fp, status=Status.SUCCEEDED)
-        .exclude(result="")
+        TryOnJob.objects.reusable_by(owner)
+        .filter(fingerprint=fp)
         .order_by("-finished_at")
         .only("result")
         .first()
@@ -272,7 +275,7 @@ def _request_tryon(
     if consent_version:
         fields.update(consent_version=consent_version, consented_at=now)
 
-    earlier = find_reusable(fp) if reuse else None
+    earlier = find_reusable(fp, owner=owner if source == Source.SHOPPER else "") if reuse else None
     if earlier is None:
         estimate = backend.estimate_credits()
         check_budget(estimate, source=source)
@@ -284,7 +287,9 @@ def _request_tryon(
     try:
         with transaction.atomic() if files_too else nullcontext():
             if upload is not None and upload.content is not None:
-                name = get_storage().save(random_name("people", "jpg"), ContentFile(upload.content))
+                name = get_private_storage().save(
+                    random_name("people", "jpg"), ContentFile(upload.content)
+                )
                 stored.append(name)
                 fields["person_image"] = name
             if earlier is not None:
@@ -305,7 +310,7 @@ def _request_tryon(
 
 def _copy_result(name: str) -> str:
     """A copy of a stored result under a new random name (each job owns its files)."""
-    storage = get_storage()
+    storage = get_private_storage()
     extension = name.rsplit(".", 1)[-1] if "." in name else "jpg"
     with storage.open(name, "rb") as source:
         return storage.save(random_name("results", extension), source)
@@ -393,9 +398,7 @@ def delete_jobs(jobs: Iterable[TryOnJob]) -> int:
 
 def delete_expired(now: datetime | None = None) -> int:
     """Delete shopper jobs past their retention time, files included. Returns how many."""
-    now = now or timezone.now()
-    expired = TryOnJob.objects.filter(expires_at__lte=now)
-    return delete_jobs(expired.iterator())
+    return delete_jobs(TryOnJob.objects.expired(now).iterator())
 
 
 def resume_provider(alias: str) -> int:

@@ -37,7 +37,7 @@ from ..errors import (
 )
 from ..models import Garment, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
-from ..storage import current_storage, get_storage
+from ..storage import get_private_storage, private_storage
 from .jobs import _request_tryon, cancel_job, delete_job
 from .owners import get_owner
 
@@ -65,6 +65,7 @@ STATUS_FIELDS = (
     "token",
     "owner",
     "source",
+    "garment",
     "status",
     "provider",
     "error_code",
@@ -89,7 +90,7 @@ def get_shopper_job(request: HttpRequest, token: str, *, only: tuple[str, ...] =
     owner = get_owner(request)
     if not owner or not TOKEN_RE.match(token or ""):
         raise not_found()
-    jobs = TryOnJob.objects.filter(token=token, owner=owner, source=Source.SHOPPER)
+    jobs = TryOnJob.objects.live().filter(token=token, owner=owner, source=Source.SHOPPER)
     if only:
         jobs = jobs.only(*only)
     job = jobs.first()
@@ -110,7 +111,32 @@ def get_status_job(request: HttpRequest, token: str) -> TryOnJob:
     job = _status_row(token, owner)
     if job is None:
         raise not_found()
+    if job.status == Status.SUCCEEDED:  # from now on it offers the result: the product shows
+        require_available(job)
     return job
+
+
+def get_result_job(request: HttpRequest, token: str) -> TryOnJob:
+    """The session's own job with a result to show, of a product the widget still offers."""
+    job = get_shopper_job(request, token)
+    if not job.result:
+        raise not_found()
+    require_available(job)
+    return job
+
+
+def require_available(job: TryOnJob) -> None:
+    """Refuse to show a job's product unless the widget would offer it now.
+
+    Asked where a job shows its product (the result, and the status once it offers it),
+    not to cancel or delete: stopping and erasing a shopper's own data is always allowed.
+    A job described in words (prompt mode) has no garment, so no product to ask about.
+    """
+    if job.garment_id is None:
+        return
+    garment = Garment.objects.filter(pk=job.garment_id).first()
+    if garment is None or not garment.is_active or not product_is_available(garment.product):
+        raise unavailable()
 
 
 # Per database alias: the SQL, the selected fields and, per field, its column expression and
@@ -128,6 +154,9 @@ def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]
         columns = {f.name: str(f.column) for f in meta.concrete_fields}
         quote = connection.ops.quote_name
         where = " AND ".join(f"{quote(columns[n])} = %s" for n in ("token", "owner", "source"))
+        # TryOnJobQuerySet.live(), written out: an expired job is not found.
+        expires = quote(columns["expires_at"])
+        where += f" AND ({expires} IS NULL OR {expires} > %s)"
         # Only quoted names from the model's meta go into the text; values are parameters.
         sql = (
             f"SELECT {', '.join(quote(columns[f.name]) for f in fields)} "  # noqa: S608
@@ -149,7 +178,8 @@ def _status_row(token: str, owner: str) -> TryOnJob | None:
     sql, fields, conversions = _status_query(alias)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [token, owner, Source.SHOPPER])
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(sql, [token, owner, Source.SHOPPER, now])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -171,7 +201,7 @@ def session_jobs(
     """
     owner = get_owner(request)
     jobs = (
-        TryOnJob.objects.filter(owner=owner, source=Source.SHOPPER)
+        TryOnJob.objects.live().filter(owner=owner, source=Source.SHOPPER)
         if owner
         else TryOnJob.objects.none()
     )
@@ -297,8 +327,12 @@ def garment_for_shopper(garment_id: Any) -> Garment:
     if garment is None:
         raise ShopperError(ErrorCode.GARMENT_NOT_FOUND)
     if not garment.is_active or not product_is_available(garment.product):
-        raise ShopperError(ErrorCode.GARMENT_UNAVAILABLE)
+        raise unavailable()
     return garment
+
+
+def unavailable() -> ShopperError:
+    return ShopperError(ErrorCode.GARMENT_UNAVAILABLE)
 
 
 def consent_text() -> str:
@@ -475,7 +509,7 @@ def signed_result_url(name: str, *, download: bool = False) -> str | None:
     None for storages whose URLs are plain (local files): those are streamed by the view,
     since a plain media URL would be public to anyone who learns it.
     """
-    storage = current_storage()  # the real backend: the proxy's url() takes no parameters
+    storage = private_storage()  # the real backend: the proxy's url() takes no parameters
     try:
         try:  # django-storages' S3: five minutes, and sent as an attachment when asked
             parameters = {"ResponseContentDisposition": 'attachment; filename="try-on.jpg"'}
@@ -495,7 +529,7 @@ def signed_result_url(name: str, *, download: bool = False) -> str | None:
 
 
 def open_result(job: TryOnJob) -> IO[bytes]:
-    return get_storage().open(str(job.result.name), "rb")
+    return get_private_storage().open(str(job.result.name), "rb")
 
 
 def result_opened(request: HttpRequest, job: TryOnJob, *, download: bool) -> None:
@@ -508,7 +542,7 @@ def result_opened(request: HttpRequest, job: TryOnJob, *, download: bool) -> Non
 
 def expired_summary(now: datetime | None = None) -> tuple[int, int]:
     """(jobs, files) that ``delete_expired`` would delete now: for tryon_cleanup's report."""
-    expired = TryOnJob.objects.filter(expires_at__lte=now or timezone.now())
+    expired = TryOnJob.objects.expired(now)
     jobs = files = 0
     for person, result, mask in expired.values_list("person_image", "result", "mask").iterator():
         jobs += 1

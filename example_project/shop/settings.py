@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,8 +19,18 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-insecure-secret-key")
+# Published with the code, so fit for the demo only: anyone may sign cookies with it
+# (sessions, the try-on owner cookie). Without DEBUG the shop refuses to start with it.
+DEMO_SECRET_KEY = "demo-only-insecure-secret-key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEMO_SECRET_KEY
 DEBUG = env_flag("DJANGO_DEBUG", True)
+if SECRET_KEY == DEMO_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "The example shop runs with DEBUG off but with its public demo SECRET_KEY, which "
+        "would let anyone forge its signed cookies. Set DJANGO_SECRET_KEY in the "
+        "environment to a long random value, e.g. "
+        "DJANGO_SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"."
+    )
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
 INSTALLED_APPS = [
@@ -78,24 +89,34 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 
 # Storage: local files, or S3 (any S3-compatible endpoint) with TRYON_STORAGE=s3.
+# "default" holds the merchant's pictures (product, garment and model photos);
+# "tryon_private" holds shoppers' photos and every try-on result, and no URL serves it:
+# django-tryon streams those files to whoever may see them, or signs an S3 URL for minutes.
 STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "tryon_private": {  # outside MEDIA_ROOT, which runserver publishes in DEBUG
+        "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "private"},
+    },
 }
 if os.environ.get("TRYON_STORAGE") == "s3":
-    STORAGES["default"] = {
+    S3_OPTIONS = {
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL"),
+        "region_name": os.environ.get("AWS_S3_REGION_NAME"),
+        # Names are random already; never overwrite, never public, URLs presigned.
+        "file_overwrite": False,
+        "default_acl": "private",
+        "querystring_auth": True,
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
+    STORAGES["tryon_private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
-            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
-            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL"),
-            "region_name": os.environ.get("AWS_S3_REGION_NAME"),
-            # Names are random already; never overwrite, never public, URLs presigned.
-            "file_overwrite": False,
-            "default_acl": "private",
-            "querystring_auth": True,
-        },
+        # Its own prefix of the private bucket; signed URLs of shoppers' files last 5 minutes.
+        "OPTIONS": {**S3_OPTIONS, "location": "private", "querystring_expire": 300},
     }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
@@ -128,6 +149,7 @@ TRYON = {
     "DEFAULT_PROVIDER": os.environ.get("TRYON_PROVIDER", "sandbox"),
     "PROVIDERS": PROVIDERS,
     "STORAGE": "default",
+    "PRIVATE_STORAGE": "tryon_private",  # checked: tryon.E013 if a URL would serve it
 }
 
 # django-q2: Redis when REDIS_URL is set, else the database as broker. Few workers, since

@@ -103,3 +103,20 @@ def test_staff_without_garment_permissions(staff_client, shop):
     garment = Garment.objects.first()
     assert client.get(GARMENTS).status_code == 403
     assert client.get(f"{GARMENTS}{garment.pk}/preview/image/").status_code == 403
+
+
+def test_the_currently_link_goes_through_the_preview_view(admin_client, shop):
+    garment = Garment.objects.for_product(shop["shirts"][0]).get()
+    content = admin_client.get(f"{GARMENTS}{garment.pk}/change/").content.decode()
+    preview = f"{GARMENTS}{garment.pk}/preview/image/"
+    assert f'Currently: <a href="{preview}">{garment.image.name}</a>' in content
+    assert "/media/" not in content  # never a raw storage URL
+    assert admin_client.get(preview).status_code == 200
+
+
+def test_the_inline_on_the_product_page_links_to_the_preview_view(admin_client, shop):
+    product = shop["shirts"][0]
+    garment = Garment.objects.for_product(product).get()
+    content = admin_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
+    assert f'Currently: <a href="{GARMENTS}{garment.pk}/preview/image/">' in content
+    assert "/media/" not in content

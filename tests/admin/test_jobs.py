@@ -188,7 +188,7 @@ def test_previews_stream_images_and_thumbnails(admin_client, finished):
     assert full["Content-Type"] in ("image/jpeg", "image/png")
     assert full["X-Content-Type-Options"] == "nosniff"
     body = b"".join(full.streaming_content)
-    with storages["default"].open(job.result.name) as handle:
+    with storages["tryon_private"].open(job.result.name) as handle:
         assert body == handle.read()
     thumb = admin_client.get(f"{JOBS}{job.pk}/preview/result/?size=thumb")
     assert thumb.status_code == 200 and len(thumb.content) < len(body)
@@ -300,11 +300,11 @@ def test_delete_removes_the_stored_files(admin_client, finished):
     )
     assert response.status_code == 302
     assert not TryOnJob.objects.filter(pk=job.pk).exists()
-    assert not storages["default"].exists(names[0])
+    assert not storages["tryon_private"].exists(names[0])
     # The single-object delete view too.
     other = finished[1]
     admin_client.post(f"{JOBS}{other.pk}/delete/", {"post": "yes"})
-    assert not storages["default"].exists(other.result.name)
+    assert not storages["tryon_private"].exists(other.result.name)
 
 
 def test_resume_a_paused_provider(admin_client, shop):

@@ -92,3 +92,12 @@ def test_staff_without_permission(staff_client, shop):
     client = staff_client("django_tryon.view_tryonjob")
     assert client.get(PHOTOS).status_code == 403
     assert client.get(f"{PHOTOS}{shop['alex'].pk}/preview/image/").status_code == 403
+
+
+def test_the_currently_link_goes_through_the_preview_view(admin_client, shop):
+    photo = shop["alex"]
+    content = admin_client.get(f"{PHOTOS}{photo.pk}/change/").content.decode()
+    assert (
+        f'Currently: <a href="{PHOTOS}{photo.pk}/preview/image/">{photo.image.name}</a>' in content
+    )
+    assert "/media/" not in content

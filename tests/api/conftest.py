@@ -12,7 +12,7 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
 from django_tryon.models import TryOnJob
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from tests.fixtures import make_image
 from tests.reliability.figures import pytest_terminal_summary  # noqa: F401  (FIGURE lines)
 
@@ -73,8 +73,8 @@ def photo() -> bytes:
 
 
 def stored_names() -> list[str]:
-    """Every file under the app's prefix in the current storage."""
-    storage = current_storage()
+    """Every file under the app's prefix in the private storage (every job's files)."""
+    storage = private_storage()
     found: list[str] = []
 
     def walk(folder: str) -> None:

@@ -203,10 +203,10 @@ class Shop:
 @pytest.fixture
 def live_api(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[tuple[Server, Shop]]:
     """The server and what it holds (committed: the server reads the test database)."""
-    storage = shared_storage(settings, tmp_path)
+    shared_storage(settings, tmp_path)
     shop = Shop()
     env = {
-        **subprocess_env(storage, {"RATE_LIMITS": {}, "PROMPT_MODE": True}),
+        **subprocess_env(settings, {"RATE_LIMITS": {}, "PROMPT_MODE": True}),
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     server = Server(env, tmp_path)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import caches
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
 from django_tryon.models import Source, Status, TryOnJob
+from django_tryon.services.gallery import gallery_items
 from tests.fixtures import make_image
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +41,10 @@ def test_featured_result_is_public_and_resized(client, garment, width):
     response = client.get(url(job, width))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    assert "public" in response["Cache-Control"]
+    cache_control = response["Cache-Control"]
+    # Shared caches may keep it but must revalidate: unpublishing takes effect at once.
+    assert "public" in cache_control and "no-cache" in cache_control
+    assert "max-age=0" in cache_control and response["ETag"]
     image = Image.open(io.BytesIO(response.content))
     assert image.width == width and image.height == round(1365 * width / 1024)
 
@@ -76,3 +82,32 @@ def test_a_token_no_job_can_have_is_not_found(client, garment, token):
     response = client.get(f"/tryon/gallery/{token}/640.jpg")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_browser_revalidates_its_copy_for_free(client, garment):
+    job = make_job(garment)
+    etag = client.get(url(job))["ETag"]
+    job.result.storage.delete(job.result.name)
+    caches["default"].clear()  # a 304 needs neither the file nor the resized copy
+    response = client.get(url(job), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304 and response["ETag"] == etag
+
+
+def test_unpublishing_a_product_takes_its_gallery_down_at_once(client, garment):
+    job = make_job(garment)
+    etag = client.get(url(job))["ETag"]  # served, and in the server's cache
+    product = garment.product
+    product.is_published = False
+    product.save()
+    for response in (client.get(url(job)), client.get(url(job), HTTP_IF_NONE_MATCH=etag)):
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+        assert "public" not in response["Cache-Control"]
+        assert "no-store" in response["Cache-Control"]
+    assert gallery_items(product) == []
+
+
+def test_an_expired_job_is_not_in_the_gallery(client, garment):
+    job = make_job(garment)
+    TryOnJob.objects.filter(pk=job.pk).update(expires_at=timezone.now())
+    assert client.get(url(job)).status_code == 404
+    assert gallery_items(garment.product) == []

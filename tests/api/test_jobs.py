@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tryon import signals
 from django_tryon.models import Garment, Status, TryOnJob
 from django_tryon.services.owners import OWNER_COOKIE
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from tests.api.conftest import Shopper, shopper_files
 from tests.fixtures import make_image
 
@@ -68,7 +68,8 @@ def test_status_stages(shopper, created, settings):
     assert body["stage"] == "almost_done" and body["poll_after"] == 700
 
 
-def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, finished, created):
+def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, created):
+    TryOnJob.objects.filter(token=created["token"]).update(status=Status.RUNNING)
     shopper.get(created["url"])  # warm caches (content types, URL resolver)
     assert OWNER_COOKIE in shopper.cookies  # given with the job's creation
     with CaptureQueriesContext(connection) as queries:
@@ -77,9 +78,8 @@ def test_a_poll_reads_only_the_job_thanks_to_the_owner_cookie(shopper, finished,
     assert len(queries) == 1, [q["sql"] for q in queries]
 
 
-def test_without_the_owner_cookie_a_poll_reads_the_session_too_and_gets_it_again(
-    shopper, finished, created
-):
+def test_without_the_owner_cookie_a_poll_reads_the_session_too_and_gets_it_again(shopper, created):
+    TryOnJob.objects.filter(token=created["token"]).update(status=Status.RUNNING)
     del shopper.cookies[OWNER_COOKIE]
     with CaptureQueriesContext(connection) as queries:
         response = shopper.get(created["url"])
@@ -149,7 +149,7 @@ def test_malformed_tokens_are_404(shopper, created):
 def test_delete_removes_job_and_files(shopper, other_shopper, finished):
     job = TryOnJob.objects.get(token=finished["token"])
     names = [job.person_image.name, job.result.name]
-    assert all(current_storage().exists(n) for n in names)
+    assert all(private_storage().exists(n) for n in names)
 
     assert other_shopper.delete(finished["url"]).status_code == 404
     assert TryOnJob.objects.filter(pk=job.pk).exists()
@@ -166,7 +166,7 @@ def test_delete_removes_job_and_files(shopper, other_shopper, finished):
         signals.shopper_job_deleted.disconnect(receiver)
     assert response.status_code == 204
     assert not TryOnJob.objects.filter(pk=job.pk).exists()
-    assert not any(current_storage().exists(n) for n in names)
+    assert not any(private_storage().exists(n) for n in names)
     assert shopper_files() == []
     assert seen == [finished["token"]]
     assert shopper.get(finished["url"]).status_code == 404
@@ -260,3 +260,64 @@ def test_result_on_s3_is_a_signed_redirect(s3_storage, shopper, garment, photo, 
 
 def other_status(body):
     return Shopper().get(body["result_url"]).status_code
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", ""),
+        ("get", "result/"),
+        ("get", "result/?download=1"),
+        ("post", "cancel/"),
+        ("delete", ""),
+    ],
+    ids=["status", "result", "download", "cancel", "delete"],
+)
+def test_an_expired_job_is_gone_before_the_cleanup_runs(shopper, finished, method, path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert shopper.get(finished["url"]).status_code == 200
+    TryOnJob.objects.filter(token=finished["token"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    response = getattr(shopper, method)(finished["url"] + path)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_an_expired_job_is_not_among_the_sessions_jobs(rf, shopper, finished):
+
+    from django.utils import timezone
+
+    from django_tryon.services import session_jobs
+
+    request = rf.get("/")
+    request.session = shopper.session
+    assert session_jobs(request).count() == 1
+    TryOnJob.objects.filter(token=finished["token"]).update(expires_at=timezone.now())
+    assert session_jobs(request).count() == 0
+
+
+def test_an_unpublished_products_try_on_is_not_shown_but_can_be_deleted(shopper, finished, garment):
+    garment.product.is_published = False
+    garment.product.save()
+    for url in (finished["url"], finished["result_url"], finished["download_url"]):
+        response = shopper.get(url)
+        assert response.status_code == 404 and response.json()["code"] == "garment_unavailable"
+    # Stopping and erasing one's own data is always allowed.
+    assert shopper.post(finished["cancel_url"]).status_code == 200
+    assert shopper.delete(finished["url"]).status_code == 204
+    assert not TryOnJob.objects.filter(token=finished["token"]).exists()
+
+
+def test_a_deactivated_garments_result_is_not_shown(shopper, finished, garment):
+    Garment.objects.filter(pk=garment.pk).update(is_active=False)
+    assert shopper.get(finished["result_url"]).json()["code"] == "garment_unavailable"
+
+
+def test_the_last_poll_asks_whether_the_product_is_still_available(shopper, finished, created):
+    shopper.get(created["url"])  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        assert shopper.get(created["url"]).status_code == 200
+    assert len(queries) <= 3, [q["sql"] for q in queries]  # the job, its garment, the product

@@ -254,9 +254,10 @@ def test_the_integration_page_builds_a_working_shop(tmp_path):
         assert report["admin_inline"], report
         assert report["admin_confirm"] == 200 and report["admin_confirm_title"], report
     # The shopper's files are in the private storage folder, not under MEDIA_ROOT.
-    private = list((project / "private-media").rglob("*.jpg"))
-    assert private, "nothing was stored in the private storage"
-    assert not (project / "media").exists()
+    private = {p.parent.parent.parent.name for p in (project / "tryon-private").rglob("*.jpg")}
+    assert private == {"people", "results"}, "the shopper's files are not in the private storage"
+    public = [p for p in (project / "media").rglob("*") if p.is_file()]
+    assert public and all(p.parent.parent.parent.name in ("garments", "models") for p in public)
 
 
 def test_install_snippet_names_this_distribution_and_its_extras():

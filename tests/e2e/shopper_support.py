@@ -225,6 +225,6 @@ def record_metric(artifacts: Path, **values: Any) -> None:
 
 
 def storage_path_gone(name: str) -> bool:
-    from django_tryon.storage import current_storage
+    from django_tryon.storage import private_storage
 
-    return not current_storage().exists(name)
+    return not private_storage().exists(name)

@@ -47,8 +47,9 @@ def test_everything_passes(mh, db, cluster_worker):
     assert error is None, out
     assert "OK   credentials (magichour): Magic Hour at" in out
     assert "OK   storage (default): Saved, read back and deleted" in out
+    assert "OK   private storage (tryon_private): Saved, read back and deleted" in out
     assert "OK   cluster: A qcluster ran a probe task via ORM default" in out
-    assert "All 3 checks passed." in out
+    assert "All 4 checks passed." in out
     assert not Lease.objects.filter(name__startswith="check:").exists()  # probe cleaned up
     assert mh.create_calls == 0  # no credit spent
 
@@ -152,5 +153,6 @@ def test_the_service_layer_returns_verdicts(mh, db, cluster_worker):
     assert [(v.name, v.ok) for v in verdicts] == [
         ("credentials (magichour)", True),
         ("storage (default)", True),
+        ("private storage (tryon_private)", True),
         ("cluster", True),
     ]

@@ -13,7 +13,7 @@ from django_tryon import tasks
 from django_tryon.models import Source, TryOnJob
 from django_tryon.schedules import CLEANUP, register_schedules
 from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from tests.fixtures import make_image
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_cleanup_deletes_expired_jobs_and_their_files(jobs):
     assert len(files_of(expired[0])) == 2  # the photo and the result
     output = run()
     assert "Deleted 2 expired try-on(s) and 4 file(s) (retention: 24 h)." in output
-    check_deleted(expired, fresh, merchant, current_storage())
+    check_deleted(expired, fresh, merchant, private_storage())
     assert "Deleted 0 expired" in run()
 
 
@@ -105,14 +105,15 @@ def test_cleanup_on_s3(s3_storage, garment, model_photo, drive):
 
     def keys() -> set[str]:
         listing = s3.list_objects_v2(Bucket=options["bucket_name"])
-        return {item["Key"] for item in listing.get("Contents", [])}
+        # Names relative to either storage: job files live under the private one's "private/".
+        return {item["Key"].removeprefix("private/") for item in listing.get("Contents", [])}
 
     doomed = set(files_of(expired[0]))
     assert doomed and doomed <= keys()
     assert "Deleted 1 expired try-on(s) and 2 file(s)" in run()
     assert not doomed & keys()
     assert set(files_of(fresh)) <= keys() and set(files_of(merchant)) <= keys()
-    check_deleted(expired, fresh, merchant, current_storage())
+    check_deleted(expired, fresh, merchant, private_storage())
 
 
 def test_hourly_schedule_is_registered_once_and_runs_the_cleanup(jobs):
@@ -127,7 +128,7 @@ def test_hourly_schedule_is_registered_once_and_runs_the_cleanup(jobs):
 
     expired, fresh, merchant = jobs
     assert tasks.cleanup() == 2
-    check_deleted(expired, fresh, merchant, current_storage())
+    check_deleted(expired, fresh, merchant, private_storage())
 
 
 def test_retention_setting_sets_the_expiry(garment, settings):

@@ -241,5 +241,6 @@ def qcluster_env(settings):
         "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
         "TRYON_Q_NAME": Conf.CLUSTER_NAME,
         "TRYON_DEFAULT_STORAGE": json.dumps(settings.STORAGES["default"]),
+        "TRYON_PRIVATE_STORAGE": json.dumps(settings.STORAGES["tryon_private"]),
         "TRYON_OVERRIDES": json.dumps(TWO_PROVIDERS),
     }

@@ -21,7 +21,7 @@ from django_tryon.conf import tryon_settings
 from django_tryon.models import ProviderState, Status, TryOnJob
 from django_tryon.providers.base import MESSAGES
 from django_tryon.services import request_tryon, resume_provider
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from tests.providers.support import cc_alias, mh_alias
 from tests.reliability.figures import record
 from tests.reliability.support import (
@@ -148,13 +148,13 @@ def providers(magichour_emulator, changeclothes_emulator, settings):
 
 def stored_results() -> list[str]:
     try:
-        return current_storage().listdir("tryon/results")[1]
+        return private_storage().listdir("tryon/results")[1]
     except FileNotFoundError:
         return []
 
 
 def walk(folder: str) -> list[str]:
-    storage = current_storage()
+    storage = private_storage()
     try:
         dirs, files = storage.listdir(folder)
     except FileNotFoundError:
@@ -173,7 +173,7 @@ def test_fault(providers, alias, case, garment, model_photo, monkeypatch):
 
     if case.outcome == "retried":
         assert job.status == Status.SUCCEEDED, (job.error_code, job.error_message)
-        assert job.result and current_storage().exists(job.result.name)
+        assert job.result and private_storage().exists(job.result.name)
     elif case.outcome == "failed":
         assert (job.status, job.error_code) == (Status.FAILED, case.code)
         assert job.error_message == str(MESSAGES[case.code])

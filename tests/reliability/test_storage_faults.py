@@ -22,7 +22,7 @@ from django_tryon.providers.base import MESSAGES
 from django_tryon.services import request_tryon
 from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
-from django_tryon.storage import StorageError, current_storage, save_stream
+from django_tryon.storage import StorageError, private_storage, save_stream
 from tests.providers.support import mh_alias
 from tests.reliability.figures import record
 from tests.reliability.s3faults import S3FaultProxy
@@ -57,23 +57,22 @@ def bucket(proxy: S3FaultProxy, s3_server: str, settings: Any, db: Any) -> Any:
         region_name="us-east-1",
     )
     client.create_bucket(Bucket=name)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **CREDENTIALS,
-                "bucket_name": name,
-                "endpoint_url": proxy.url,
-                "default_acl": "private",
-                "file_overwrite": False,
-                "querystring_auth": True,
-                "signature_version": "s3v4",
-                # Two tries per request inside boto, so that a fault reaches the app quickly.
-                "client_config": Config(retries={"max_attempts": 2, "mode": "standard"}),
-            },
+    s3 = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **CREDENTIALS,
+            "bucket_name": name,
+            "endpoint_url": proxy.url,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            # Two tries per request inside boto, so that a fault reaches the app quickly.
+            "client_config": Config(retries={"max_attempts": 2, "mode": "standard"}),
         },
     }
+    # Both of the app's storages (results go to the private one) behind the faulty proxy.
+    settings.STORAGES = {**settings.STORAGES, "default": s3, "tryon_private": s3}
     client.name = name
     return client
 
@@ -160,7 +159,7 @@ def test_s3_errors_on_save_are_retried_and_leave_nothing(
     assert job.status == Status.SUCCEEDED, job.error_message
     assert keys(bucket) == [job.result.name]  # one object: no orphan of the failed try
     status_code, served = result_served(client, job)
-    with current_storage().open(job.result.name, "rb") as handle:
+    with private_storage().open(job.result.name, "rb") as handle:
         assert (status_code, served) == (200, handle.read())
     assert creates_for(mh, job) == 1  # a storage failure never submits again
     assert [call[0] for call in spy.calls] == [1]
@@ -240,10 +239,8 @@ class FillsUp(FileSystemStorage):
 @pytest.fixture
 def disk(settings: Any, tmp_path: Any) -> Any:
     """A local-disk storage that can fill up (switched before the test stores its images)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": f"{__name__}.FillsUp", "OPTIONS": {"location": str(tmp_path)}},
-    }
+    fills_up = {"BACKEND": f"{__name__}.FillsUp", "OPTIONS": {"location": str(tmp_path)}}
+    settings.STORAGES = {**settings.STORAGES, "default": fills_up, "tryon_private": fills_up}
     yield tmp_path
     FillsUp.full = False
 
@@ -267,11 +264,11 @@ def test_save_stream_turns_any_backend_error_into_a_storage_error(settings):
         def _save(self, name: str, content: Any) -> str:
             raise RuntimeError("botocore says no")
 
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.FillsUp"}}
+    settings.STORAGES = {**settings.STORAGES, "tryon_private": {"BACKEND": f"{__name__}.FillsUp"}}
     import io
 
     from django.core.files.storage import storages
 
-    storages._storages["default"] = Broken()
+    storages._storages["tryon_private"] = Broken()  # where results are streamed
     with pytest.raises(StorageError):
         save_stream("results", "png", io.BytesIO(b"\x89PNG\r\n\x1a\n"))

@@ -15,7 +15,7 @@ import pytest
 from django.core.cache import caches
 from hypothesis import HealthCheck, settings
 
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from django_tryon.testing.fixtures import changeclothes_emulator, magichour_emulator  # noqa: F401
 
 # A shopper's browser (CSRF cookie and header), as the API tests use it.
@@ -53,8 +53,8 @@ def shopper_browser() -> Browser:
 
 
 def stored(folder: str = "tryon") -> list[str]:
-    """Every file under ``folder`` in the current storage."""
-    storage = current_storage()
+    """Every file under ``folder`` in the private storage (where shoppers' files go)."""
+    storage = private_storage()
     try:
         dirs, files = storage.listdir(folder)
     except FileNotFoundError:

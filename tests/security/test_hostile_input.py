@@ -65,10 +65,10 @@ def multipart(fields: dict[str, str], photo: bytes, filename: str) -> tuple[byte
 
 
 def assert_clean_photo(name: str, original: bytes) -> None:
-    from django_tryon.storage import current_storage
+    from django_tryon.storage import private_storage
 
     assert STORED_PHOTO.match(name), name  # random, whatever the upload was called
-    with current_storage().open(name, "rb") as handle:
+    with private_storage().open(name, "rb") as handle:
         data = handle.read()
     with Image.open(io.BytesIO(data)) as image:
         assert (image.format, image.mode) == ("JPEG", "RGB")

@@ -142,7 +142,7 @@ def test_an_identical_request_reuses_the_earlier_result_for_free(garment, model_
     assert again.credits_charged == 0 and again.estimated_credits == 0
     assert again.result.name != first.result.name  # its own copy: deleting one keeps the other
     delete_job(first)
-    assert storages["default"].exists(again.result.name)
+    assert storages["tryon_private"].exists(again.result.name)
 
     other = request_tryon(garment, model_photo, options={"seed": 7})
     assert other.status == Status.PENDING and other.reused_from_id is None
@@ -259,3 +259,44 @@ def test_request_tryon_takes_what_a_shop_developer_needs_and_no_shopper_plumbing
         "timeout",
     }
     assert not {"source", "owner", "consent_version", "check_quality"} & parameters
+
+
+def test_a_shoppers_result_is_reused_only_for_the_same_shopper(garment, model_photo, drive):
+    photo = make_image()
+    first = _request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    drive()
+    first.refresh_from_db()
+    assert first.status == Status.SUCCEEDED
+
+    # Another shopper with the very same photo learns nothing: a fresh, paid job.
+    stranger = _request_tryon(garment, photo, source=Source.SHOPPER, owner="mallory")
+    assert stranger.status == Status.PENDING and stranger.reused_from_id is None
+    assert stranger.estimated_credits > 0
+    # Nor does the shop (admin, API) get a shopper's result.
+    assert request_tryon(garment, photo).reused_from_id is None
+    # The same shopper trying again gets their own result for free.
+    again = _request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    assert again.status == Status.SUCCEEDED and again.reused_from_id == first.pk
+
+
+def test_the_shops_results_are_still_reused_for_everyone(garment, model_photo, drive):
+    merchant = _request_tryon(garment, model_photo, source=Source.ADMIN)
+    photo = make_image()
+    shop_upload = _request_tryon(garment, photo, source=Source.API)  # the shop's own upload
+    drive()
+    assert _request_tryon(garment, model_photo, source=Source.API).reused_from_id == merchant.pk
+    shopper = _request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    assert shopper.status == Status.SUCCEEDED and shopper.reused_from_id == shop_upload.pk
+
+
+def test_an_expired_result_is_never_reused(garment, drive):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    photo = make_image()
+    first = _request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    drive()
+    TryOnJob.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    again = _request_tryon(garment, photo, source=Source.SHOPPER, owner="alice")
+    assert again.reused_from_id is None and again.status == Status.PENDING

@@ -143,7 +143,7 @@ class FakeStorage:
     ],
 )
 def test_signed_urls_are_recognised(monkeypatch, url, signed):
-    monkeypatch.setattr(shopper, "current_storage", lambda: FakeStorage(url))
+    monkeypatch.setattr(shopper, "private_storage", lambda: FakeStorage(url))
     assert (shopper.signed_result_url("x.jpg") == url) is signed
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from ...conf import tryon_settings
 from ...errors import ErrorCode
 from ...imaging import ImageInfo, validate_image
-from ...models import ACTIVE_STATUSES, Garment, ModelPhoto, ProviderState, Status, TryOnJob
+from ...models import ACTIVE_STATUSES, Garment, ModelPhoto, ProviderState, Source, Status, TryOnJob
 from ...providers.base import BaseProvider
 from ..jobs import check_request, fingerprint, resolve_provider
 
@@ -270,9 +270,9 @@ def _existing_jobs(fingerprints: Iterable[str]) -> dict[str, tuple[int, str]]:
     useful = Q(status__in=ACTIVE_STATUSES) | (Q(status=Status.SUCCEEDED) & ~Q(result=""))
     for start in range(0, len(wanted), FINGERPRINT_CHUNK):
         rows = (
-            TryOnJob.objects.filter(
-                useful, fingerprint__in=wanted[start : start + FINGERPRINT_CHUNK]
-            )
+            TryOnJob.objects.live()
+            .filter(useful, fingerprint__in=wanted[start : start + FINGERPRINT_CHUNK])
+            .exclude(source=Source.SHOPPER)  # a shopper's result is never the shop's to use
             .order_by("pk")
             .values_list("fingerprint", "pk", "status")
         )

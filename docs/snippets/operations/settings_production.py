@@ -45,7 +45,9 @@ STORAGES = {
     },
 }
 TRYON = {
+    # One private bucket for both: the merchant's pictures and every job's files.
     "STORAGE": "tryon",
+    "PRIVATE_STORAGE": "tryon",
     "CLIENT_IP_HEADER": "X-Forwarded-For",  # only behind your own proxy
     "DAILY_CREDIT_BUDGET": 20000,
     "SHOPPER_DAILY_CREDIT_BUDGET": 5000,
