@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_tryon', '0001_initial'),
+        ('django_tryon', '0002_privacy_private_storage'),
     ]
 
     operations = [
