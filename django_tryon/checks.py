@@ -14,6 +14,7 @@ E008      a provider's ``FALLBACK`` is not an alias of ``PROVIDERS``
 E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
 E010      a provider option has a value its backend refuses (``option_errors``)
 E011      ``LEASE_SECONDS`` is not above the longest provider call
+E012      ``PRODUCT_ADAPTER`` doesn't import, or ``PRODUCT_MODELS`` names an unknown model
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -110,6 +111,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="tryon.E009",
                 )
             )
+    errors.extend(_check_products())
     unknown = tryon_settings.user_keys() - set(DEFAULTS)
     if unknown:
         errors.append(
@@ -119,6 +121,27 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="tryon.W002",
             )
         )
+    return errors
+
+
+def _check_products() -> list[Any]:
+    from .adapters import get_adapter
+
+    errors = []
+    try:
+        get_adapter()
+    except ImproperlyConfigured as exc:
+        errors.append(Error(str(exc), id="tryon.E012"))
+    for label in tryon_settings.PRODUCT_MODELS:
+        try:
+            apps.get_model(label)
+        except (LookupError, ValueError):
+            errors.append(
+                Error(
+                    f"TRYON['PRODUCT_MODELS'] names {label!r}, which is not an installed model (app_label.ModelName).",
+                    id="tryon.E012",
+                )
+            )
     return errors
 
 

@@ -23,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "PROVIDERS": {"sandbox": {"BACKEND": SANDBOX_BACKEND}},
     # Alias in settings.STORAGES that holds uploads and results.
     "STORAGE": "default",
+    # The class that knows the shop's products (availability, names, variants...).
+    # Unset, django-oscar's when django_tryon.contrib.oscar is installed.
+    "PRODUCT_ADAPTER": "django_tryon.adapters.DefaultProductAdapter",
+    # Product models ("app_label.ModelName") for the default adapter: deleting one of
+    # these deletes its garments (models with a try-on product admin are added anyway).
+    "PRODUCT_MODELS": [],
     # Folder (inside that storage) under which every file of the app is saved.
     "STORAGE_PREFIX": "tryon",
     # Uploads: accepted formats (Pillow names), byte and pixel limits.

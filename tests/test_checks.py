@@ -105,3 +105,9 @@ def test_the_lease_must_outlast_the_longest_provider_call(settings):
     slow = {**SANDBOX, "TIMEOUT": 180}
     assert ids(PROVIDERS={"sandbox": slow}, LEASE_SECONDS=120) == ["tryon.E011"]
     assert ids(PROVIDERS={"sandbox": slow}, LEASE_SECONDS=300) == []
+
+
+def test_product_adapter_and_models_must_exist():
+    assert ids(PRODUCT_ADAPTER="no.such.Adapter") == ["tryon.E012"]
+    assert ids(PRODUCT_MODELS=["shop.Nothing"]) == ["tryon.E012"]
+    assert ids(PRODUCT_ADAPTER="django_tryon.adapters.DefaultProductAdapter") == []

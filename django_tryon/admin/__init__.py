@@ -2,14 +2,14 @@
 
 Registers ``GarmentAdmin``, ``ModelPhotoAdmin`` and ``TryOnJobAdmin`` (with the batch and
 overview pages under it) on the default admin site. The shop adds try-on to its own
-product admin with ``TryOnProductAdminMixin``.
+product admin with ``add_tryon_to_admin(Product)`` or ``TryOnProductAdminMixin``.
 """
 
 from .garments import GarmentAdmin, GarmentInline
 from .generate import generate_tryons
 from .jobs import TryOnJobAdmin
 from .model_photos import ModelPhotoAdmin
-from .products import TryOnProductAdminMixin
+from .products import TryOnProductAdminMixin, add_tryon_to_admin
 
 __all__ = [
     "GarmentAdmin",
@@ -17,5 +17,6 @@ __all__ = [
     "ModelPhotoAdmin",
     "TryOnJobAdmin",
     "TryOnProductAdminMixin",
+    "add_tryon_to_admin",
     "generate_tryons",
 ]
