@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     # Product models ("app_label.ModelName") for the default adapter: deleting one of
     # these deletes its garments (models with a try-on product admin are added anyway).
     "PRODUCT_MODELS": [],
+    # django_tryon.contrib.oscar: Oscar product class slugs to the garment category
+    # their products imply, e.g. {"t-shirts": "upper_body", "trousers": "lower_body"}.
+    "OSCAR_PRODUCT_CLASS_CATEGORIES": {},
     # Folder (inside that storage) under which every file of the app is saved.
     "STORAGE_PREFIX": "tryon",
     # Uploads: accepted formats (Pillow names), byte and pixel limits.

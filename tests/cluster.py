@@ -151,7 +151,7 @@ def qcluster(
             settings.TRYON = {**settings.TRYON, **overrides}
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,  # the Oscar shop runs on its own
             "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
             "TRYON_Q_NAME": name,
             "TRYON_Q_BROKER": broker,
