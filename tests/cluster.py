@@ -151,7 +151,8 @@ def qcluster(
             settings.TRYON = {**settings.TRYON, **overrides}
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,  # the Oscar shop runs on its own
+            # The suite's settings, or the Oscar shop's (pytest-django sets the variable).
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
             "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
             "TRYON_Q_NAME": name,
             "TRYON_Q_BROKER": broker,

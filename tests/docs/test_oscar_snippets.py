@@ -35,11 +35,15 @@ def test_the_shop_uses_the_pages_tryon_key():
         for k, v in zip(documented.keys, documented.values, strict=True)
         if ast.literal_eval(k) == "OSCAR_PRODUCT_CLASS_CATEGORIES"
     )
-    assert f'"OSCAR_PRODUCT_CLASS_CATEGORIES": {key}'.replace("'", '"') in (
-        PROJECT / "settings.py"
-    ).read_text()
+    assert (
+        f'"OSCAR_PRODUCT_CLASS_CATEGORIES": {key}'.replace("'", '"')
+        in (PROJECT / "settings.py").read_text()
+    )
     q_cluster = literal(read_snippet("oscar/settings_tryon.py"), "Q_CLUSTER")
-    values = {ast.literal_eval(k): ast.literal_eval(v) for k, v in zip(q_cluster.keys, q_cluster.values, strict=True)}
+    values = {
+        ast.literal_eval(k): ast.literal_eval(v)
+        for k, v in zip(q_cluster.keys, q_cluster.values, strict=True)
+    }
     assert values["timeout"] < values["retry"]
 
 
