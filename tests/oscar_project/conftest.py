@@ -76,3 +76,7 @@ def staff_client(db) -> Callable[..., Client]:
         return client
 
     return make
+
+
+# The browser tests' fixtures (the system's Chromium, tests/artifacts/).
+from tests.e2e.conftest import artifacts, browser_type_launch_args  # noqa: E402, F401
