@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..adapters import get_adapter
 from ..models import Source, TryOnBatch
 from ..services.generation import (
     GarmentSelection,
@@ -133,6 +134,11 @@ def generation_step(
     return result
 
 
+def product_name(garment: Any) -> str:
+    """The garment's product as the shop names it (the adapter); "" when it is gone."""
+    return get_adapter().name(garment.product) if garment.product is not None else ""
+
+
 def batch_url(site_name: str, batch_id: int) -> str:
     return reverse(f"{site_name}:django_tryon_tryonjob_batch", args=[batch_id])
 
@@ -169,7 +175,9 @@ def confirmation_page(
         "form": form,
         "selection": selection,
         "plan": plan,
-        "garments": [(garment, preview_url(site, garment)) for garment in shown],
+        "garments": [
+            (garment, preview_url(site, garment), product_name(garment)) for garment in shown
+        ],
         "garments_hidden": len(selection.garments) - len(shown),
         "photo_choices": [
             (choice, photo, preview_url(site, photo), category_list(photo.category_list))
