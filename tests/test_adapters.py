@@ -11,9 +11,9 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from django_tryon.adapters import DefaultProductAdapter, ProductAdapter, get_adapter
-from django_tryon.models import Garment, Source, Status, TryOnJob
+from django_tryon.models import Garment, Source, TryOnJob
 from django_tryon.services import select_garments, shopper
-from tests.fixtures import create_garment, make_image
+from tests.fixtures import create_featured_result, create_garment, make_image
 from tests.shop.models import Product, Style
 
 ADAPTER = "tests.test_adapters.VipOnlyAdapter"
@@ -107,15 +107,7 @@ def test_the_shops_adapter_decides_for_widget_gallery_and_api(settings, client):
     settings.TRYON = {**settings.TRYON, "PRODUCT_ADAPTER": ADAPTER}
     product = Product.objects.create(name="VIP jacket")
     garment = create_garment(product, name="")
-    TryOnJob.objects.create(
-        garment=garment,
-        category="upper_body",
-        provider="sandbox",
-        status=Status.SUCCEEDED,
-        source=Source.ADMIN,
-        is_featured=True,
-        result="tryon/results/x.jpg",
-    )
+    create_featured_result(garment)
     plain = RequestFactory().get("/")
     vip = RequestFactory().get("/?vip=1")
     assert render("{% tryon_widget product %}", plain, product=product).strip() == ""

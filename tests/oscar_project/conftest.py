@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.core.files.base import ContentFile
-from django.test import Client
 from oscar.core.loading import get_model
 from oscar.test.factories import create_product, create_product_image, create_stockrecord
 
@@ -53,29 +50,6 @@ def catalogue(db) -> dict[str, Any]:
         "blue": blue,
         "alex": create_model_photo(),
     }
-
-
-@pytest.fixture
-def staff_client(db) -> Callable[..., Client]:
-    """``staff_client("django_tryon.view_tryonjob", ...)``: a staff user with those perms."""
-
-    def make(*perms: str, staff: bool = True) -> Client:
-        user = User.objects.create_user(
-            f"staff{User.objects.count()}",
-            f"s{User.objects.count()}@example.com",
-            "x",
-            is_staff=staff,
-        )
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 # The browser tests' fixtures (the system's Chromium, tests/artifacts/).

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from django_tryon.models import Garment, Source, Status, TryOnJob
+from django_tryon.models import Garment
+from tests.fixtures import create_featured_result
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +25,7 @@ def test_the_widget_is_on_oscars_product_page(catalogue, client):
 
 
 def test_the_gallery_shows_featured_try_ons(catalogue, client):
-    TryOnJob.objects.create(
-        garment=catalogue["shirt_garment"],
-        category="upper_body",
-        provider="sandbox",
-        status=Status.SUCCEEDED,
-        source=Source.ADMIN,
-        is_featured=True,
-        result="tryon/results/x.jpg",
-    )
+    create_featured_result(catalogue["shirt_garment"])
     assert "tryon-gallery" in page(client, catalogue["shirt"])
 
 
