@@ -160,3 +160,17 @@ def test_generate_for_a_variant_uses_its_parents_garment(staff_client, catalogue
     page = staff_client(*ALL).get(tryon_url("tryon-generate") + f"?product={catalogue['red'].pk}")
     assert page.status_code == 200
     assert [g.pk for g in page.context["plan"].garments] == [catalogue["polo_garment"].pk]
+
+
+def test_oscars_django_admin_for_products_gets_try_on_too(admin_client, catalogue):
+    from django.contrib import admin
+    from oscar.apps.catalogue.admin import ProductAdmin
+
+    from django_tryon.admin import TryOnProductAdminMixin
+
+    registered = admin.site._registry[Product]
+    assert isinstance(registered, ProductAdmin) and isinstance(registered, TryOnProductAdminMixin)
+    response = admin_client.get("/admin/catalogue/product/")
+    assert response.status_code == 200 and "try-ons" in response.content.decode()
+    page = admin_client.get(f"/admin/catalogue/product/{catalogue['shirt'].pk}/change/")
+    assert page.status_code == 200 and "try-on garments" in page.content.decode().lower()
