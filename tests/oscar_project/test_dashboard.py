@@ -25,6 +25,7 @@ ALL = (
     "django_tryon.view_modelphoto",
     "django_tryon.view_garment",
     "django_tryon.change_garment",
+    "django_tryon.add_garment",
     "django_tryon.add_modelphoto",
     "django_tryon.generate_tryonjob",
     # Oscar's own, for its product pages.
@@ -79,10 +80,24 @@ def test_a_product_picture_becomes_a_garment_without_uploading(staff_client, cat
     garment = Garment.objects.for_product(shirt).get(name="Front")
     assert garment.image.name != picture.original.name, "our own copy, in our storage"
     assert get_storage().open(garment.image.name).read() == picture.original.open().read()
-    # Changing garments needs the permission to.
+    # Adding and switching garments need the permissions to.
     readonly = staff_client("django_tryon.view_garment")
+    assert (
+        "tryon-add-garment"
+        not in readonly.get(tryon_url("tryon-product", shirt.pk)).content.decode()
+    )
     response = readonly.post(tryon_url("tryon-product", shirt.pk), {"action": "add"})
     assert response.status_code == 403
+    response = readonly.post(
+        tryon_url("tryon-product", shirt.pk), {"action": "deactivate", "garment": garment.pk}
+    )
+    assert response.status_code == 403
+    response = merchant.post(
+        tryon_url("tryon-product", shirt.pk), {"action": "deactivate", "garment": garment.pk}
+    )
+    assert response.status_code == 302
+    garment.refresh_from_db()
+    assert not garment.is_active
 
 
 def test_model_photos_are_uploaded_in_the_dashboard(staff_client, catalogue):

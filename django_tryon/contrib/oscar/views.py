@@ -108,6 +108,7 @@ def product_section(
         "action_url": url("tryon-product", product.pk),
         "generate_url": f"{url('tryon-generate')}?product={product.pk}",
         "can_change": request.user.has_perm("django_tryon.change_garment"),
+        "can_add": request.user.has_perm("django_tryon.add_garment"),
         "can_generate": request.user.has_perm("django_tryon.generate_tryonjob"),
     }
     return {**section, "section": section}
@@ -128,8 +129,10 @@ class ProductTryOnView(View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         product = self.product()
-        _require(request, "change_garment")
         action = request.POST.get("action")
+        _require(
+            request, "change_garment" if action in ("activate", "deactivate") else "add_garment"
+        )
         if action in ("activate", "deactivate"):
             garment = get_object_or_404(
                 Garment.objects.for_product(product), pk=request.POST.get("garment")
