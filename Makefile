@@ -61,6 +61,8 @@ endef
 test-sqlite: $(STAMP) $(NODE_STAMP)
 	@echo "== tests on SQLite"
 	$(call run_pytest,-m "not postgres" $(PYTEST_ARGS))
+	@echo "== the django-oscar shop (its own settings)"
+	$(call run_pytest,tests/oscar_project --ds=tests.oscar_project.settings -m "not postgres" $(PYTEST_ARGS))
 
 # Outside CI a missing Postgres is reported and skipped; under CI=true it fails the run.
 test-postgres: $(STAMP)

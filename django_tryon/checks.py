@@ -17,6 +17,7 @@ E011      ``LEASE_SECONDS`` is not above the longest provider call
 E012      a provider option that its backend doesn't declare (a typo?)
 E013      ``PRIVATE_STORAGE`` would serve job files (shoppers' photos) at public URLs
 E014      ``PRIVATE_STORAGE`` is not in ``STORAGES`` and ``MEDIA_ROOT`` is not set
+E015      ``PRODUCT_ADAPTER`` doesn't import, or ``PRODUCT_MODELS`` names an unknown model
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -117,6 +118,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="tryon.E009",
                 )
             )
+    errors.extend(_check_products())
     unknown = tryon_settings.user_keys() - set(DEFAULTS)
     if unknown:
         errors.append(
@@ -194,6 +196,27 @@ def _check_private_storage() -> list[Any]:
             id="tryon.E013",
         )
     ]
+
+
+def _check_products() -> list[Any]:
+    from .adapters import get_adapter
+
+    errors = []
+    try:
+        get_adapter()
+    except ImproperlyConfigured as exc:
+        errors.append(Error(str(exc), id="tryon.E015"))
+    for label in tryon_settings.PRODUCT_MODELS:
+        try:
+            apps.get_model(label)
+        except (LookupError, ValueError):
+            errors.append(
+                Error(
+                    f"TRYON['PRODUCT_MODELS'] names {label!r}, which is not an installed model (app_label.ModelName).",
+                    id="tryon.E015",
+                )
+            )
+    return errors
 
 
 def _check_cluster(longest_call: float) -> list[Any]:

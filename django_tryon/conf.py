@@ -27,6 +27,15 @@ DEFAULTS: dict[str, Any] = {
     # masks. No URL may serve them (checked: tryon.E013). Without that alias in STORAGES, a
     # PrivateFileSystemStorage in a "tryon-private" folder next to MEDIA_ROOT.
     "PRIVATE_STORAGE": "tryon_private",
+    # The class that knows the shop's products (availability, names, variants...).
+    # Unset, django-oscar's when django_tryon.contrib.oscar is installed.
+    "PRODUCT_ADAPTER": "django_tryon.adapters.DefaultProductAdapter",
+    # Product models ("app_label.ModelName") for the default adapter: deleting one of
+    # these deletes its garments (models with a try-on product admin are added anyway).
+    "PRODUCT_MODELS": [],
+    # django_tryon.contrib.oscar: Oscar product class slugs to the garment category
+    # their products imply, e.g. {"t-shirts": "upper_body", "trousers": "lower_body"}.
+    "OSCAR_PRODUCT_CLASS_CATEGORIES": {},
     # Folder (inside that storage) under which every file of the app is saved.
     "STORAGE_PREFIX": "tryon",
     # Uploads: accepted formats (Pillow names), byte and pixel limits.

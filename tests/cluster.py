@@ -183,7 +183,8 @@ def subprocess_env(settings: Any, tryon: dict[str, Any]) -> dict[str, str]:
     storages and TRYON settings (``tests/settings.py`` reads them)."""
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        # The suite's settings, or the Oscar shop's (pytest-django sets the variable).
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
         "TRYON_DB_NAME": str(connection.settings_dict["NAME"]),
         "TRYON_DEFAULT_STORAGE": json.dumps(settings.STORAGES["default"]),
         "TRYON_PRIVATE_STORAGE": json.dumps(settings.STORAGES["tryon_private"]),

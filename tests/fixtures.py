@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.core.files.base import ContentFile
+from django.test import Client
 from PIL import Image, ImageDraw
 
-from django_tryon.models import Garment, ModelPhoto
+from django_tryon.models import Garment, ModelPhoto, Source, Status, TryOnJob
 from django_tryon.testing.queue import drive_pipeline, run_queued_tasks
 
 
@@ -60,6 +63,20 @@ def create_garment(product, **fields) -> Garment:
     return g
 
 
+def create_featured_result(garment, **fields) -> TryOnJob:
+    """A merchant's succeeded try-on of ``garment``, featured on its product page."""
+    return TryOnJob.objects.create(
+        garment=garment,
+        category=garment.category,
+        provider="sandbox",
+        status=Status.SUCCEEDED,
+        source=Source.ADMIN,
+        is_featured=True,
+        result="tryon/results/x.jpg",
+        **fields,
+    )
+
+
 def create_model_photo(**fields) -> ModelPhoto:
     m = ModelPhoto(**{"name": "Alex", **fields})
     m.image.save("alex.jpg", ContentFile(make_image()), save=False)
@@ -97,3 +114,23 @@ def _english_by_default():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture
+def staff_client(db) -> Callable[..., Client]:
+    """``staff_client("django_tryon.view_tryonjob", ...)``: a logged-in staff user with those perms."""
+
+    def make(*perms: str, staff: bool = True) -> Client:
+        user = User.objects.create_user(
+            f"staff{User.objects.count()}", password="x", is_staff=staff
+        )
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -268,3 +268,7 @@ def test_the_private_storage_may_be_another_alias(settings, tmp_path):
     with override_settings(STORAGES={**settings.STORAGES, "files": public}, MEDIA_ROOT=media):
         assert ids(PRIVATE_STORAGE="files") == ["tryon.E013"]  # the public one: refused
         assert ids(PRIVATE_STORAGE="tryon_private") == []
+def test_product_adapter_and_models_must_exist():
+    assert ids(PRODUCT_ADAPTER="no.such.Adapter") == ["tryon.E015"]
+    assert ids(PRODUCT_MODELS=["shop.Nothing"]) == ["tryon.E015"]
+    assert ids(PRODUCT_ADAPTER="django_tryon.adapters.DefaultProductAdapter") == []

@@ -2,7 +2,7 @@
 
 Registers ``GarmentAdmin``, ``ModelPhotoAdmin`` and ``TryOnJobAdmin`` (with the batch and
 overview pages under it) on the default admin site. The shop adds try-on to its own
-product admin with ``TryOnProductAdminMixin``.
+product admin with ``add_tryon_to_admin(Product)`` or ``TryOnProductAdminMixin``.
 """
 
 from .garments import GarmentAdmin, GarmentInline
@@ -10,7 +10,7 @@ from .generate import generate_tryons
 from .jobs import TryOnJobAdmin
 from .model_photos import ModelPhotoAdmin
 from .overview_entry import TryOnOverviewAdmin
-from .products import TryOnProductAdminMixin
+from .products import TryOnProductAdminMixin, add_tryon_to_admin
 
 __all__ = [
     "GarmentAdmin",
@@ -19,5 +19,6 @@ __all__ = [
     "TryOnJobAdmin",
     "TryOnOverviewAdmin",
     "TryOnProductAdminMixin",
+    "add_tryon_to_admin",
     "generate_tryons",
 ]

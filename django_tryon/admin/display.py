@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from ..adapters import get_adapter
 from ..models import Category, Status
 
 if TYPE_CHECKING:
@@ -93,16 +94,24 @@ def results_link(site: str, count: int, params: dict[str, Any]) -> SafeString | 
     return format_html('<a href="{}?{}">{}</a>', url, query, count)
 
 
-def admin_link(site: str, obj: Any) -> SafeString | str:
+def admin_link(site: str, obj: Any, name: str | None = None) -> SafeString | str:
     """A link to ``obj``'s page in admin site ``site`` when it has one there, else its name."""
     if obj is None:
         return "—"
+    name = str(obj) if name is None else name
     opts = obj._meta
     try:
         url = reverse(f"{site}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     except NoReverseMatch:
-        return str(obj)
-    return format_html('<a href="{}">{}</a>', url, obj)
+        return name
+    return format_html('<a href="{}">{}</a>', url, name)
+
+
+def product_link(site: str, product: Any) -> SafeString | str:
+    """``admin_link`` for a shop's product, named by the product adapter."""
+    if product is None:
+        return "—"
+    return admin_link(site, product, get_adapter().name(product))
 
 
 def short_time(moment: datetime) -> SafeString:

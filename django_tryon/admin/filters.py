@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..models import Category, Garment, ModelPhoto
 from ..providers import UnknownProvider, get_provider
@@ -127,7 +128,7 @@ class ProductFilter(ContextFilter):
         if product_model is None:
             return None
         product = product_model._default_manager.filter(pk=parsed[1]).first()
-        return str(product) if product is not None else None
+        return get_adapter().name(product) if product is not None else None
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         parsed = self.parse(self.value() or "")

@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from ..adapters import get_adapter
 from ..models import Garment
 from .annotations import garment_result_count
-from .display import admin_link, placeholder, results_link, thumbnail
+from .display import placeholder, product_link, results_link, thumbnail
 from .filters import GarmentFilter
 from .forms import GarmentForm
 from .generate import GenerateTryOnsMixin, generate_tryons
@@ -56,6 +57,21 @@ class GarmentInline(PreviewLinksMixin, GenericTabularInline):
         if obj is None or obj.pk is None:
             return 1
         return 0 if Garment.objects.for_product(obj).exists() else 1
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        category = get_adapter().category(obj) if obj is not None and obj.pk else None
+        if not category:
+            return formset
+
+        class ImpliedCategoryFormSet(formset):  # type: ignore[misc, valid-type]
+            """New rows start with the category the product implies (the adapter's)."""
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                kwargs.setdefault("initial", [{"category": category}] * max(self.extra, 1))
+                super().__init__(*args, **kwargs)
+
+        return ImpliedCategoryFormSet
 
     @admin.display(description=_("preview"))
     def image_preview(self, obj: Garment) -> SafeString:
@@ -138,11 +154,11 @@ class GarmentAdmin(GenerateTryOnsMixin, PreviewMixin, admin.ModelAdmin):
 
     @admin.display(description=_("product"))
     def product_link(self, obj: Garment) -> Any:
-        return admin_link(self.admin_site.name, obj.product)
+        return product_link(self.admin_site.name, obj.product)
 
     @admin.display(description=_("product"))
     def product(self, obj: Garment) -> Any:
-        return admin_link(self.admin_site.name, obj.product)
+        return product_link(self.admin_site.name, obj.product)
 
     @admin.display(description=_("try-ons"), ordering="tryon_results")
     def results(self, obj: Garment) -> Any:

@@ -9,6 +9,7 @@ confirms. The jobs are created in bulk and the merchant lands on the batch's liv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
@@ -21,7 +22,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import Source
+from ..adapters import get_adapter
+from ..models import Source, TryOnBatch
 from ..services.generation import (
     GarmentSelection,
     GenerationPlan,
@@ -65,6 +67,35 @@ def generate_tryons(
         modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
         return None
 
+    step = generation_step(request, selection, model_photos)
+    if step.message:
+        modeladmin.message_user(request, step.message, step.level)
+    if step.batch is not None:
+        return HttpResponseRedirect(batch_url(modeladmin.admin_site.name, step.batch.pk))
+    form, plan, offered, chosen = step.form, step.plan, step.offered, step.chosen
+    return confirmation_page(modeladmin, request, selection, form, plan, offered, chosen)
+
+
+@dataclass
+class GenerationStep:
+    """Where a "Generate try-ons" page stands after a request: its form and plan, and the
+    batch once the merchant confirmed (with a message to show)."""
+
+    form: GenerateTryOnsForm
+    plan: GenerationPlan
+    offered: list[Any]
+    chosen: list[Any]
+    batch: TryOnBatch | None = None
+    message: str = ""
+    level: int = messages.INFO
+
+
+def generation_step(
+    request: HttpRequest, selection: GarmentSelection, model_photos: Any
+) -> GenerationStep:
+    """One step of the confirmation page, for any dashboard that shows it (the admin's,
+    django-oscar's): the first view (every suitable photo ticked), a new estimate after
+    the photos changed, or the confirmed batch created through ``create_batch``."""
     step = request.POST.get(STEP)
     offered = list(model_photos)
     form = GenerateTryOnsForm(
@@ -78,36 +109,34 @@ def generate_tryons(
     elif form.is_bound:
         chosen = [p for p in offered if str(p.pk) in request.POST.getlist("model_photos")]
     plan = plan_generation(selection.garments, chosen)
+    result = GenerationStep(form, plan, offered, chosen)
+    if step != "confirm" or not form.is_valid():
+        return result
+    if request.POST.get(PLANNED) != _photo_key(chosen):
+        result.message = str(
+            _("You changed the model photos: check the new estimate, then confirm.")
+        )
+        return result
+    try:
+        batch = create_batch(
+            plan, form.cleaned_data["provider"], user=request.user, source=Source.ADMIN
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return result
+    jobs = plan.alias(batch.provider).jobs
+    result.batch, result.level = batch, messages.SUCCESS
+    result.message = ngettext(
+        "Generating %(count)d try-on with %(provider)s.",
+        "Generating %(count)d try-ons with %(provider)s.",
+        len(jobs),
+    ) % {"count": len(jobs), "provider": batch.provider}
+    return result
 
-    if step == "confirm" and form.is_valid():
-        if request.POST.get(PLANNED) != _photo_key(chosen):
-            modeladmin.message_user(
-                request,
-                _("You changed the model photos: check the new estimate, then confirm."),
-                messages.INFO,
-            )
-        else:
-            try:
-                batch = create_batch(
-                    plan, form.cleaned_data["provider"], user=request.user, source=Source.ADMIN
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                jobs = plan.alias(batch.provider).jobs
-                modeladmin.message_user(
-                    request,
-                    ngettext(
-                        "Generating %(count)d try-on with %(provider)s.",
-                        "Generating %(count)d try-ons with %(provider)s.",
-                        len(jobs),
-                    )
-                    % {"count": len(jobs), "provider": batch.provider},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(batch_url(modeladmin.admin_site.name, batch.pk))
 
-    return confirmation_page(modeladmin, request, selection, form, plan, offered, chosen)
+def product_name(garment: Any) -> str:
+    """The garment's product as the shop names it (the adapter); "" when it is gone."""
+    return get_adapter().name(garment.product) if garment.product is not None else ""
 
 
 def batch_url(site_name: str, batch_id: int) -> str:
@@ -146,7 +175,9 @@ def confirmation_page(
         "form": form,
         "selection": selection,
         "plan": plan,
-        "garments": [(garment, preview_url(site, garment)) for garment in shown],
+        "garments": [
+            (garment, preview_url(site, garment), product_name(garment)) for garment in shown
+        ],
         "garments_hidden": len(selection.garments) - len(shown),
         "photo_choices": [
             (choice, photo, preview_url(site, photo), category_list(photo.category_list))

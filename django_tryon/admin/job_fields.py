@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import ACTIVE_STATUSES, TryOnJob
 from ..providers import UnknownProvider, get_provider
-from .display import admin_link, duration, status_badge
+from .display import admin_link, duration, product_link, status_badge
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -180,7 +180,7 @@ class JobFieldsMixin:
 
     @admin.display(description=_("product"))
     def product_link(self, obj: TryOnJob) -> Any:
-        return admin_link(self.admin_site.name, obj.garment.product if obj.garment else None)
+        return product_link(self.admin_site.name, obj.garment.product if obj.garment else None)
 
     @admin.display(description=_("garment"))
     def garment_link(self, obj: TryOnJob) -> Any:

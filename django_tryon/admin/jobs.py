@@ -23,7 +23,7 @@ from ..services import delete_job, delete_jobs, paused_providers
 from ..services.featuring import is_featurable
 from . import batches, overview
 from .actions import JOB_ACTIONS, RETRYABLE, RETURN
-from .display import admin_link, placeholder, short_time, status_badge, thumbnail
+from .display import placeholder, product_link, short_time, status_badge, thumbnail
 from .filters import BatchFilter, GarmentFilter, ModelPhotoFilter, ProductFilter, ProviderFilter
 from .forms import JobActionForm
 from .generate import GenerateTryOnsMixin
@@ -214,7 +214,7 @@ class TryOnJobAdmin(JobFieldsMixin, GenerateTryOnsMixin, PreviewMixin, admin.Mod
             person = _("a shopper's photo")
         return format_html(
             '{}<br><small class="tryon-muted">{}</small>',
-            admin_link(self.admin_site.name, product)
+            product_link(self.admin_site.name, product)
             if product is not None
             else obj.prompt[:40] or "—",
             _("on %(person)s") % {"person": person},

@@ -1,5 +1,14 @@
 """Try-on on the shop's own product admin, in one line.
 
+When another app already registered the product's ``ModelAdmin`` (django-oscar does),
+add try-on to it, in your app's ``admin.py``:
+
+    from django_tryon.admin import add_tryon_to_admin
+
+    add_tryon_to_admin(Product)
+
+For a ``ModelAdmin`` of your own, mix it in:
+
     from django_tryon.admin import TryOnProductAdminMixin
 
     @admin.register(Product)
@@ -17,10 +26,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from ..cascades import watch_product_model
 from .annotations import product_result_count
 from .display import results_link
 from .filters import ProductFilter, product_filter_value
@@ -42,6 +52,7 @@ class TryOnProductAdminMixin(GenerateTryOnsMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        watch_product_model(self.model)  # deleting a product deletes its garments
         # ``actions = None`` turns a changelist's actions off: respect it.
         if self.actions is not None and generate_tryons not in self.actions:
             self.actions = [*self.actions, generate_tryons]
@@ -69,3 +80,24 @@ class TryOnProductAdminMixin(GenerateTryOnsMixin):
             count,
             {ProductFilter.parameter_name: product_filter_value(content_type.pk, obj.pk)},
         )
+
+
+def add_tryon_to_admin(model: type[Model], site: admin.AdminSite | None = None) -> type[Any]:
+    """Give the ``ModelAdmin`` registered for ``model`` the garments inline, "Generate
+    try-ons" and the results column; register a plain one with them when there is none.
+
+    The registered class is replaced by a subclass of it (``TryOnProductAdminMixin``
+    first), so everything it does stays; calling this twice changes nothing. Call it from
+    an ``admin.py`` of an app listed after the one that registers the product admin.
+    Returns the class now registered.
+    """
+    site = site or admin.site
+    current = site._registry.get(model)
+    base = type(current) if current is not None else admin.ModelAdmin
+    if issubclass(base, TryOnProductAdminMixin):
+        return base
+    combined = type(base.__name__, (TryOnProductAdminMixin, base), {"__module__": base.__module__})
+    if current is not None:
+        site.unregister(model)
+    site.register(model, combined)
+    return combined

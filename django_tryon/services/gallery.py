@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..models import Source, Status, TryOnJob
 from ..storage import get_private_storage
@@ -55,14 +56,18 @@ def image_url(token: str, width: int) -> str:
 def gallery_items(product: models.Model, limit: int = LIMIT) -> list[GalleryItem]:
     if not product_is_available(product):
         return []
+    adapter = get_adapter()
+    featured = TryOnJob.objects.featured_for(product)
+    parent = adapter.parent(product)
+    if parent is not None and not featured.exists():
+        featured = TryOnJob.objects.featured_for(parent)  # a variant shows its parent's
     jobs = (
-        TryOnJob.objects.featured_for(product)
-        .exclude(source=Source.SHOPPER)
+        featured.exclude(source=Source.SHOPPER)
         .exclude(result="")
         .select_related("garment")
         .only("token", "garment__name", "featured_order", "finished_at")[:limit]
     )
-    name = str(product)
+    name = adapter.name(product)
     items = []
     for job in jobs:
         garment = (job.garment.name if job.garment else "") or name

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop, ngettext
 from PIL import Image
 
 from .. import signals
+from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..errors import (
     STATUS_FOR_CODE,  # noqa: F401  (importable from here, as before)
@@ -35,7 +36,7 @@ from ..errors import (
     ShopperError,
     message_for,
 )
-from ..models import Garment, Source, Status, TryOnJob
+from ..models import Garment, GarmentQuerySet, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..storage import get_private_storage, private_storage
 from .jobs import _request_tryon, cancel_job, delete_job
@@ -293,32 +294,28 @@ def take_rate_limits(request: HttpRequest, owner: str) -> Callable[[], None]:
 # Creating a job --------------------------------------------------------------------------
 
 
-def product_is_available(product: Any) -> bool:
-    """Whether a product may be tried on: it exists and isn't unpublished or inactive.
-
-    The shop's product model isn't ours, so the usual flags are looked for by name; a
-    ``tryon_available`` attribute or method on the product has the last word.
-    """
-    if product is None:
-        return False
-    custom = getattr(product, "tryon_available", None)
-    if custom is not None:
-        return bool(custom() if callable(custom) else custom)
-    for flag in ("is_published", "published", "is_active", "is_available", "available"):
-        value = getattr(product, flag, True)
-        if isinstance(value, bool) and not value:
-            return False
-    return True
+def product_is_available(product: Any, request: HttpRequest | None = None) -> bool:
+    """Whether ``request`` (None: anyone) may try ``product`` on: the adapter decides."""
+    return product is not None and get_adapter().is_available(product, request)
 
 
-def widget_garment(product: models.Model) -> Garment | None:
-    """The garment the product page's widget tries on: its newest active one."""
-    if not product_is_available(product):
+def product_garments(product: models.Model) -> GarmentQuerySet:
+    """The product's own active garments; a variant without any has its parent's."""
+    garments = Garment.objects.for_product(product).active()
+    parent = get_adapter().parent(product)
+    if parent is not None and not garments.exists():
+        return Garment.objects.for_product(parent).active()
+    return garments
+
+
+def widget_garment(product: models.Model, request: HttpRequest | None = None) -> Garment | None:
+    """The garment the product page's widget tries on: its newest active one (or its parent's)."""
+    if not product_is_available(product, request):
         return None
-    return Garment.objects.for_product(product).active().first()
+    return product_garments(product).first()
 
 
-def garment_for_shopper(garment_id: Any) -> Garment:
+def garment_for_shopper(garment_id: Any, request: HttpRequest | None = None) -> Garment:
     try:
         pk = int(str(garment_id))
     except (TypeError, ValueError):
@@ -326,7 +323,7 @@ def garment_for_shopper(garment_id: Any) -> Garment:
     garment = Garment.objects.filter(pk=pk).first() if pk > 0 else None
     if garment is None:
         raise ShopperError(ErrorCode.GARMENT_NOT_FOUND)
-    if not garment.is_active or not product_is_available(garment.product):
+    if not garment.is_active or not product_is_available(garment.product, request):
         raise unavailable()
     return garment
 
@@ -371,7 +368,7 @@ def create_shopper_job(
     first, the rate limits next, the image checks (inside ``request_tryon``) last.
     """
     try:
-        garment = garment_for_shopper(data.get("garment"))
+        garment = garment_for_shopper(data.get("garment"), request)
         if not is_truthy(data.get("consent")):
             raise ShopperError(ErrorCode.CONSENT_REQUIRED)
         version = str(tryon_settings.CONSENT_VERSION)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..models import Garment
 from ..services import gallery, shopper
@@ -89,13 +90,15 @@ def tryon_widget(
     """A "Try it on" button and its dialog; nothing when the product has no active garment."""
     if product is None:
         return mark_safe("")
-    garment = (
-        garment if garment is not None and garment.is_active else shopper.widget_garment(product)
-    )
+    request = context.get("request")
+    if garment is None or not garment.is_active:
+        garment = shopper.widget_garment(product, request)
+    elif not shopper.product_is_available(product, request):
+        garment = None
     if garment is None:
         return mark_safe("")
     uid = f"tryon-{garment.pk}-{secrets.token_hex(3)}"
-    name = garment.name or str(product)
+    name = garment.name or get_adapter().name(product)
     config = {
         "createUrl": reverse("django_tryon:shopper-jobs"),
         "garment": garment.pk,
@@ -106,7 +109,6 @@ def tryon_widget(
         "consentVersion": str(tryon_settings.CONSENT_VERSION),
         "strings": widget_strings(),
     }
-    request = context.get("request")
     html = render_to_string(
         "django_tryon/widget.html",
         {
@@ -132,7 +134,7 @@ def tryon_gallery(
     context: template.Context, product: models.Model, limit: int = gallery.LIMIT
 ) -> SafeString:
     """The merchant's featured try-ons of this product; nothing when there are none."""
-    if product is None or not shopper.product_is_available(product):
+    if product is None or not shopper.product_is_available(product, context.get("request")):
         return mark_safe("")
     items = gallery.gallery_items(product, limit=limit)
     if not items:

@@ -1,13 +1,10 @@
-"""Fixtures of the admin tests: a small shop, and staff users with chosen permissions."""
+"""Fixtures of the admin tests: a small shop (staff users: ``staff_client`` in tests.fixtures)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
-from django.test import Client
 
 from .support import TWO_PROVIDERS, add_photo, add_product
 
@@ -22,21 +19,3 @@ def shop(db, settings) -> dict[str, Any]:
     alex = add_photo("Alex", colour=3)
     sam = add_photo("Sam", "upper_body", colour=4)
     return {"shirts": shirts, "skirt": skirt, "bare": bare, "alex": alex, "sam": sam}
-
-
-@pytest.fixture
-def staff_client(db) -> Callable[..., Client]:
-    """``staff_client("django_tryon.view_tryonjob", ...)``: a logged-in staff user with those perms."""
-
-    def make(*perms: str) -> Client:
-        user = User.objects.create_user(f"staff{User.objects.count()}", password="x", is_staff=True)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make

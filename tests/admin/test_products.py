@@ -6,7 +6,12 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from django_tryon.admin import GarmentInline, TryOnProductAdminMixin, generate_tryons
+from django_tryon.admin import (
+    GarmentInline,
+    TryOnProductAdminMixin,
+    add_tryon_to_admin,
+    generate_tryons,
+)
 from django_tryon.models import Garment
 from django_tryon.services import generate
 from tests.fixtures import make_image
@@ -22,6 +27,27 @@ def test_one_line_adds_inline_action_and_column():
     product_admin = admin.site._registry[Product]
     assert isinstance(product_admin, TryOnProductAdminMixin)
     assert generate_tryons in product_admin.actions
+
+
+def test_adding_tryon_to_an_already_registered_admin_keeps_it():
+    from tests.shop.models import Product, Style
+
+    class ShopProductAdmin(admin.ModelAdmin):
+        list_display = ("name", "is_published")
+        search_fields = ("name",)
+
+    site = admin.AdminSite()
+    site.register(Product, ShopProductAdmin)
+    registered = add_tryon_to_admin(Product, site)
+    assert add_tryon_to_admin(Product, site) is registered, "twice changes nothing"
+    product_admin = site._registry[Product]
+    assert isinstance(product_admin, ShopProductAdmin)
+    assert isinstance(product_admin, TryOnProductAdminMixin)
+    assert product_admin.search_fields == ("name",)
+    assert generate_tryons in product_admin.actions
+    # No admin yet: one is registered.
+    add_tryon_to_admin(Style, site)
+    assert isinstance(site._registry[Style], TryOnProductAdminMixin)
 
 
 def test_the_mixin_respects_disabled_actions(rf, admin_user):

@@ -190,8 +190,8 @@ def test_garment_of_an_unpublished_product(shopper, garment, product, photo):
 
 
 def test_garment_of_a_deleted_product(shopper, garment, product, photo):
-    product.delete()
-    assert_refused(shopper.upload(garment, photo), 404, "garment_unavailable")
+    product.delete()  # takes its garment along
+    assert_refused(shopper.upload(garment, photo), 404, "garment_not_found")
 
 
 def test_prompt_refused_unless_prompt_mode(shopper, garment, photo):

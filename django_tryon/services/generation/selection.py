@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ...adapters import get_adapter
 from ...errors import ErrorCode
 from ...models import Category, Garment, ModelPhoto, ModelPhotoQuerySet
 
@@ -31,6 +32,7 @@ class GarmentSelection:
     products: int = 0  # products selected; 0 when garments were selected directly
     products_without_garments: int = 0
     inactive_garments: int = 0
+    orphaned_garments: int = 0  # selected garments whose product no longer exists
 
     @property
     def categories(self) -> list[str]:
@@ -39,30 +41,69 @@ class GarmentSelection:
 
 
 def select_garments(queryset: QuerySet[Any]) -> GarmentSelection:
-    """The garments to generate for: ``queryset`` holds garments, or the shop's products."""
+    """The garments to generate for: ``queryset`` holds garments, or the shop's products.
+
+    A selected variant without a garment of its own stands for its parent's garments
+    (as on its product page); a garment whose product is gone is never offered.
+    """
     if queryset.model is Garment:
         garments = list(queryset.order_by("pk"))
         active = [garment for garment in garments if garment.is_active]
-        return GarmentSelection(active, inactive_garments=len(garments) - len(active))
+        kept = with_products(active)
+        return GarmentSelection(
+            kept,
+            inactive_garments=len(garments) - len(active),
+            orphaned_garments=len(active) - len(kept),
+        )
 
     content_type = ContentType.objects.get_for_model(queryset.model)
-    # A subquery, not a list of ids: the same two queries for ten products or ten thousand.
+    # A subquery, not a list of ids: the same queries for ten products or ten thousand.
     # Garment.object_id is text (any product key type), hence the cast.
     product_keys = (
         queryset.order_by()
         .annotate(_tryon_key=Cast("pk", output_field=models.CharField()))
         .values("_tryon_key")
     )
-    garments = list(
-        Garment.objects.active()
-        .filter(content_type=content_type, object_id__in=product_keys)
-        .order_by("pk")
-    )
+    of_product = Garment.objects.active().filter(content_type=content_type)
+    garments = list(of_product.filter(object_id__in=product_keys).order_by("pk"))
+    covered = {garment.object_id for garment in garments}
     products = queryset.count()
-    with_garments = len({garment.object_id for garment in garments})
+    if len(covered) < products:
+        parents = {
+            variant: parent
+            for variant, parent in get_adapter().parent_keys(queryset).items()
+            if variant not in covered
+        }
+        if parents:
+            inherited = of_product.filter(object_id__in=set(parents.values())).order_by("pk")
+            seen = {garment.pk for garment in garments}
+            garments += [garment for garment in inherited if garment.pk not in seen]
+            parent_keys = {garment.object_id for garment in inherited}
+            covered |= {variant for variant, parent in parents.items() if parent in parent_keys}
     return GarmentSelection(
-        garments, products=products, products_without_garments=products - with_garments
+        garments, products=products, products_without_garments=products - len(covered)
     )
+
+
+def with_products(garments: list[Garment]) -> list[Garment]:
+    """``garments`` without those whose product is gone: one query per product model."""
+    by_type: dict[int, list[Garment]] = {}
+    for garment in garments:
+        by_type.setdefault(garment.content_type_id, []).append(garment)
+    alive: set[tuple[int, str]] = set()
+    for type_id, group in by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        keys = set()
+        for garment in group:
+            try:
+                keys.add(model._meta.pk.to_python(garment.object_id))
+            except ValidationError:
+                continue
+        found = model._base_manager.filter(pk__in=keys).values_list("pk", flat=True)
+        alive |= {(type_id, str(pk)) for pk in found}
+    return [g for g in garments if (g.content_type_id, g.object_id) in alive]
 
 
 def suitable_model_photos(categories: Iterable[str]) -> ModelPhotoQuerySet:

@@ -1,0 +1,70 @@
+"""What django-tryon needs to know about django-oscar's products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from ...adapters import ProductAdapter, ProductImage
+from ...conf import tryon_settings
+
+
+def product_model() -> type[models.Model]:
+    from oscar.core.loading import get_model
+
+    return get_model("catalogue", "Product")
+
+
+class OscarProductAdapter(ProductAdapter):
+    """Oscar's rules: ``is_public`` (a variant's and its parent's), ``get_title()``,
+    ``get_absolute_url()``, the ``ProductImage``s (a variant without any: its parent's),
+    and ``TRYON["OSCAR_PRODUCT_CLASS_CATEGORIES"]`` for the implied garment category.
+    """
+
+    def is_available(self, product: Any, request: HttpRequest | None = None) -> bool:
+        if product is None or not product.is_public:
+            return False
+        parent = self.parent(product)
+        return parent is None or bool(parent.is_public)
+
+    def name(self, product: Any) -> str:
+        return str(product.get_title())
+
+    def url(self, product: Any) -> str:
+        return str(product.get_absolute_url())
+
+    def images(self, product: Any) -> list[ProductImage]:
+        images = list(product.images.all())
+        parent = self.parent(product)
+        if not images and parent is not None:
+            images = list(parent.images.all())
+        return [
+            ProductImage(
+                key=str(image.pk),
+                name=image.original.name,
+                url=image.original.url,
+                caption=image.caption or "",
+                storage=image.original.storage,
+            )
+            for image in images
+            if image.original
+        ]
+
+    def parent(self, product: Any) -> Any:
+        return product.parent if product.parent_id else None
+
+    def parent_keys(self, products: models.QuerySet[Any]) -> dict[str, str]:
+        rows = products.order_by().filter(parent__isnull=False).values_list("pk", "parent_id")
+        return {str(pk): str(parent) for pk, parent in rows}
+
+    def category(self, product: Any) -> str | None:
+        product_class = product.get_product_class()
+        if product_class is None:
+            return None
+        return (tryon_settings.OSCAR_PRODUCT_CLASS_CATEGORIES or {}).get(product_class.slug)
+
+    def product_models(self) -> Iterable[type[models.Model]]:
+        return [product_model()]

@@ -1,0 +1,4 @@
+TRYON = {
+    # ...your other TRYON settings...
+    "PRODUCT_ADAPTER": "shop.tryon.ShopAdapter",
+}

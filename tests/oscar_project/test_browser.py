@@ -1,0 +1,59 @@
+"""Oscar's product page and dashboard in Chromium, on Oscar's own Bootstrap theme; the
+screenshots of the django-oscar docs page are taken here (docs/img/oscar-*.png)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests.e2e.theme_support import check_widget_holds_its_own
+
+from .test_dashboard import ALL, tryon_url
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop, see tests/e2e
+pytestmark = pytest.mark.browser
+
+DOCS_IMG = Path(__file__).resolve().parent.parent.parent / "docs" / "img"
+
+
+def snapshot(page, artifacts: Path, name: str, selector: str | None = None) -> None:
+    """A screenshot in tests/artifacts/, copied to the docs' images."""
+    path = artifacts / name
+    (page.locator(selector) if selector else page).screenshot(path=str(path))
+    shutil.copyfile(path, DOCS_IMG / name)
+
+
+def log_in(page, live_server, staff_client) -> None:
+    client = staff_client(*ALL)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
+def test_the_widget_on_oscars_product_page(page, live_server, catalogue, artifacts):
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(live_server.url + catalogue["shirt"].get_absolute_url())
+    assert page.title().startswith("Oxford Shirt")
+    # Oscar's own Bootstrap 4 theme is on the page, and doesn't reach into the widget.
+    assert page.eval_on_selector("link[href*='oscar/css/styles.css']", "el => !!el.sheet")
+    snapshot(page, artifacts, "oscar-product.png", "article.product_page")
+    check_widget_holds_its_own(page)
+
+
+def test_the_try_on_section_of_the_dashboard(page, live_server, catalogue, staff_client, artifacts):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, staff_client)
+    shirt = catalogue["shirt"]
+    page.goto(live_server.url + reverse("dashboard:catalogue-product", args=[shirt.pk]))
+    page.click("a[href='#tryon']")
+    page.wait_for_selector("#tryon", state="visible")
+    assert "Oxford Shirt" in page.inner_text("#tryon")
+    snapshot(page, artifacts, "oscar-dashboard-product.png")
+    # The navigation's Try-on menu, and the confirmation page of "Generate try-ons".
+    assert page.locator(f"a[href='{tryon_url('tryon-jobs')}']").count() == 1
+    page.goto(f"{live_server.url}{tryon_url('tryon-generate')}?product={shirt.pk}")
+    assert page.inner_text("#tryon-providers [data-jobs]") == "1"
+    snapshot(page, artifacts, "oscar-generate.png")
