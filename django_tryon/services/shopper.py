@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
@@ -34,6 +35,7 @@ from ..providers import UnknownProvider, get_provider
 from ..providers.base import MESSAGES
 from ..storage import current_storage, get_storage
 from .jobs import cancel_job, delete_job, request_tryon
+from . import owners
 from .owners import get_owner
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -120,24 +122,32 @@ def get_status_job(request: HttpRequest, token: str) -> TryOnJob:
     """``get_shopper_job`` for the status endpoint, which widgets poll every second.
 
     Same rules, one prepared query (see ``_status_row``): building an ORM query costs
-    more than the database does here, and this endpoint must stay cheap under load.
+    more than the database does here, and this endpoint must stay cheap under load. With
+    the owner cookie and database sessions, that one query also checks that the session
+    the cookie names is still alive; otherwise the session is read first.
     """
-    owner = get_owner(request)
-    if not owner or not TOKEN_RE.match(token or ""):
+    if not TOKEN_RE.match(token or ""):
         raise not_found()
-    job = _status_row(token, owner)
+    owner, session_key = owners.cookie_owner(request)
+    job = _status_row(token, owner, session_key=session_key) if owner else None
+    if job is None:
+        # No cookie, a stale one, or sessions that aren't rows: the session decides.
+        owner = get_owner(request)
+        job = _status_row(token, owner) if owner else None
     if job is None:
         raise not_found()
     return job
 
 
-# Per database alias: the SQL, the selected fields and, per field, its column expression and
-# the converters the ORM would apply (e.g. SQLite's text to aware datetimes). Built once.
-_STATUS_QUERIES: dict[str, tuple[str, list[Any], list[tuple[Any, list[Any]]]]] = {}
+# Per database alias and session check: the SQL, the selected fields and, per field, its
+# column expression and the converters the ORM would apply (e.g. SQLite's text to aware
+# datetimes), and how to make the session check's parameters. Built once.
+_STATUS_QUERIES: dict[tuple[str, bool, str], tuple[str, list[Any], list[Any], Any]] = {}
 
 
-def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]]]]:
-    prepared = _STATUS_QUERIES.get(alias)
+def _status_query(alias: str, *, live_session: bool) -> tuple[str, list[Any], list[Any], Any]:
+    key = (alias, live_session, settings.SESSION_ENGINE)
+    prepared = _STATUS_QUERIES.get(key)
     if prepared is None:
         connection = connections[alias]
         meta = TryOnJob._meta
@@ -146,6 +156,9 @@ def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]
         columns = {f.name: str(f.column) for f in meta.concrete_fields}
         quote = connection.ops.quote_name
         where = " AND ".join(f"{quote(columns[n])} = %s" for n in ("token", "owner", "source"))
+        clause = owners.live_session_clause(alias) if live_session else None
+        if clause is not None:
+            where += " AND " + clause[0]
         # Only quoted names from the model's meta go into the text; values are parameters.
         sql = (
             f"SELECT {', '.join(quote(columns[f.name]) for f in fields)} "  # noqa: S608
@@ -158,16 +171,27 @@ def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]
                 connection
             )
             conversions.append((column, converters))
-        prepared = _STATUS_QUERIES[alias] = (sql, fields, conversions)
+        session_params = clause[1] if clause is not None else None
+        prepared = _STATUS_QUERIES[key] = (sql, fields, conversions, session_params)
     return prepared
 
 
-def _status_row(token: str, owner: str) -> TryOnJob | None:
+def _status_row(token: str, owner: str, *, session_key: str = "") -> TryOnJob | None:
+    """The owner's job; with ``session_key``, only while that session is alive.
+
+    None also when the session's liveness can't be checked in this query (sessions that
+    aren't rows of a table here): the caller reads the session then.
+    """
     alias = router.db_for_read(TryOnJob)
-    sql, fields, conversions = _status_query(alias)
+    sql, fields, conversions, session_params = _status_query(alias, live_session=bool(session_key))
+    if session_key and session_params is None:
+        return None
+    params: list[Any] = [token, owner, Source.SHOPPER]
+    if session_key:
+        params += session_params(session_key)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [token, owner, Source.SHOPPER])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -387,7 +411,8 @@ def create_shopper_job(
                 _("Please describe the garment in at most %(max)d characters.")
                 % {"max": MAX_PROMPT_LENGTH},
             )
-        owner = get_owner(request, create=True)
+        # Limits first, with an owner not yet in the session: a refusal creates no session.
+        owner = owners.new_owner(request)
         refund = take_rate_limits(request, owner)
         try:
             job = request_tryon(
@@ -413,6 +438,7 @@ def create_shopper_job(
             sender=TryOnJob, request=request, code=error.code, message=error.message
         )
         raise
+    owners.keep_owner(request)
     signals.shopper_job_requested.send(sender=TryOnJob, job=job, request=request)
     return job
 

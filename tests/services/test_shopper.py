@@ -151,7 +151,8 @@ def test_session_jobs_for_add_to_cart_attribution(garment, product):
     from tests.shop.models import Product
 
     request = request_with_session()
-    owner = shopper.get_owner(request, create=True)
+    owner = shopper.owners.new_owner(request)
+    shopper.owners.keep_owner(request)
     assert not session_jobs(request_with_session()).exists()
     job = request_tryon(garment, make_image(), source=Source.SHOPPER, owner=owner)
     request_tryon(garment, make_image(color=(1, 1, 1)), source=Source.SHOPPER, owner="someone else")
