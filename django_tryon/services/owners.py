@@ -38,7 +38,7 @@ OWNER_COOKIE = "tryon_owner"
 _SALT = "django_tryon.owner-cookie"
 # Set on the request: the owner to give a cookie for, and a secret not yet in the session.
 _OWNER_ATTR = "_tryon_owner"
-_NEW_SECRET_ATTR = "_tryon_new_secret"
+_PENDING_ATTR = "_tryon_pending_owner"
 
 
 def owner_of(secret: str) -> str:
@@ -69,18 +69,18 @@ def new_owner(request: HttpRequest) -> str:
     owner = get_owner(request)
     if owner:
         return owner
-    secret = getattr(request, _NEW_SECRET_ATTR, None) or secrets.token_urlsafe(32)
-    setattr(request, _NEW_SECRET_ATTR, secret)
+    secret = getattr(request, _PENDING_ATTR, None) or secrets.token_urlsafe(32)
+    setattr(request, _PENDING_ATTR, secret)
     return owner_of(secret)
 
 
 def keep_owner(request: HttpRequest) -> None:
     """Store the secret ``new_owner`` made in the session, now that a job has it."""
-    secret = getattr(request, _NEW_SECRET_ATTR, None)
+    secret = getattr(request, _PENDING_ATTR, None)
     if secret:
         request.session[OWNER_SESSION_KEY] = secret
         setattr(request, _OWNER_ATTR, owner_of(secret))
-        delattr(request, _NEW_SECRET_ATTR)
+        delattr(request, _PENDING_ATTR)
 
 
 def set_owner_cookie(request: HttpRequest, response: HttpResponseBase) -> None:

@@ -30,12 +30,13 @@ from PIL import Image
 
 from .. import signals
 from ..conf import tryon_settings
+from ..lookups import parse_id
 from ..models import Garment, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..providers.base import MESSAGES
 from ..storage import current_storage, get_storage
-from .jobs import cancel_job, delete_job, request_tryon
 from . import owners
+from .jobs import cancel_job, delete_job, request_tryon
 from .owners import get_owner
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -331,11 +332,8 @@ def widget_garment(product: models.Model) -> Garment | None:
 
 
 def garment_for_shopper(garment_id: Any) -> Garment:
-    try:
-        pk = int(str(garment_id))
-    except (TypeError, ValueError):
-        pk = 0
-    garment = Garment.objects.filter(pk=pk).first() if pk > 0 else None
+    pk = parse_id(str(garment_id or "").strip())
+    garment = Garment.objects.filter(pk=pk).first() if pk else None
     if garment is None:
         raise ShopperError(
             "garment_not_found",
