@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures", "tests.cluster", "tests.s3"]
+pytest_plugins = ["tests.fixtures", "tests.cluster", "tests.s3", "tests.server"]
