@@ -1,16 +1,25 @@
 """Image validation and normalisation, by content, never by file name.
 
-Every image that enters the app passes ``validate_image``: a format allow-list, byte and
-pixel limits checked before decoding (decompression bombs), and a full decode at reduced
-scale to catch truncated files. Shopper photos are then re-encoded by ``normalize_photo``
-without metadata.
+Every image that enters the app passes ``validate_image``: a format allow-list, byte,
+pixel and decoded-byte limits checked from the header before decoding (decompression
+bombs, and small PNGs that decode huge), and a full decode at reduced scale to catch
+truncated files. Shopper photos are then re-encoded by ``normalize_photo`` without
+metadata.
+
+Memory is bounded three ways: nothing is decoded whose pixels would take more than
+``MAX_DECODED_BYTES``; JPEGs are decoded at the smallest scale that serves the purpose
+(``draft``); and at most ``MAX_CONCURRENT_DECODES`` images are decoded at once per
+process (``decode_slot``), a request that waits too long being answered "busy".
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -68,6 +77,70 @@ def _size_of(fileobj: IO[bytes]) -> int:
     return size
 
 
+def decoded_bytes(image: Image.Image) -> int:
+    """The memory Pillow takes for ``image``'s pixels at its current (maybe draft) size."""
+    mode = image.mode
+    if mode in ("1", "L", "P"):
+        per_pixel = 1
+    elif mode.startswith("I;16"):
+        per_pixel = 2
+    else:  # multi-band modes are stored as 4 bytes a pixel, as are 32-bit ones
+        per_pixel = 4
+    return image.width * image.height * per_pixel
+
+
+def check_decoded_size(image: Image.Image) -> None:
+    """Refuse, before decoding, an image whose pixels would take too much memory."""
+    if decoded_bytes(image) > tryon_settings.MAX_DECODED_BYTES:
+        raise ValidationError(_("The picture is too big to process."), code="too_many_pixels")
+
+
+class _Slots:
+    """A per-process semaphore over decodes, re-entrant per thread (nested checks)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.semaphores: dict[int, threading.BoundedSemaphore] = {}
+        self.held = threading.local()
+
+    def semaphore(self) -> threading.BoundedSemaphore:
+        size = max(1, int(tryon_settings.MAX_CONCURRENT_DECODES))
+        with self.lock:
+            return self.semaphores.setdefault(size, threading.BoundedSemaphore(size))
+
+
+_slots = _Slots()
+
+
+def server_busy() -> ValidationError:
+    return ValidationError(
+        _("We are busy checking other photos. Please try again in a few seconds."),
+        code="server_busy",
+    )
+
+
+@contextmanager
+def decode_slot() -> Iterator[None]:
+    """Hold one of this process's decode slots for the block, or raise ``server_busy``."""
+    depth = getattr(_slots.held, "depth", 0)
+    if depth:
+        _slots.held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _slots.held.depth = depth
+        return
+    semaphore = _slots.semaphore()
+    if not semaphore.acquire(timeout=float(tryon_settings.DECODE_WAIT)):
+        raise server_busy()
+    _slots.held.depth = 1
+    try:
+        yield
+    finally:
+        _slots.held.depth = 0
+        semaphore.release()
+
+
 def validate_image(fileobj: IO[bytes]) -> ImageInfo:
     """Check an uploaded image by content; raise ``ValidationError`` naming the problem."""
     size = _size_of(fileobj)
@@ -114,7 +187,9 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
                 )
             # Decoding at reduced scale is cheap and still reads every byte: truncation shows.
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            image.load()
+            check_decoded_size(image)
+            with decode_slot():
+                image.load()
     except ValidationError:
         raise
     except Image.DecompressionBombError:
@@ -147,14 +222,24 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+# Modes Pillow resizes as they are; any other is converted before it's made smaller.
+_RESIZABLE = ("RGB", "RGBA", "L", "LA")
+
+
 def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
     """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
+    edge = tryon_settings.PHOTO_MAX_EDGE
     with Image.open(fileobj) as opened:
         opened.seek(0)  # the first frame of an animation
-        image = _flatten(ImageOps.exif_transpose(opened))
-    edge = tryon_settings.PHOTO_MAX_EDGE
-    if max(image.size) > edge:
-        image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+        opened.draft("RGB", (edge, edge))  # JPEG: the smallest scale still >= edge
+        check_decoded_size(opened)
+        with decode_slot():
+            opened.load()
+            if max(opened.size) > edge and opened.mode in _RESIZABLE:
+                opened.thumbnail((edge, edge), Image.Resampling.LANCZOS)  # before any copy
+            image = _flatten(ImageOps.exif_transpose(opened))
+            if max(image.size) > edge:
+                image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
     # Pillow writes the source's JPEG comment into the new file unless told otherwise: a
     # shopper's photo keeps no metadata at all (nor a polyglot's payload in a comment).
     image.info = {}
@@ -184,8 +269,13 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
                 code="photo_too_small",
                 params={"w": width, "h": height, "min": tryon_settings.PHOTO_MIN_SHORT_EDGE},
             )
-        gray = ImageOps.exif_transpose(image).convert("L")
-        gray.thumbnail((512, 512))
+        # Statistics of a 512-pixel grey copy; a JPEG is decoded at that scale already.
+        # Orientation changes none of them, so none is applied.
+        image.draft("L", (512, 512))
+        check_decoded_size(image)
+        with decode_slot():
+            gray = image.convert("L")
+            gray.thumbnail((512, 512))
     fileobj.seek(0)
     stats = ImageStat.Stat(gray)
     if stats.stddev[0] < tryon_settings.PHOTO_MIN_CONTRAST:

@@ -22,7 +22,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import budget, pipeline, signals
 from ..conf import tryon_settings
-from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_image
+from ..imaging import (
+    ImageInfo,
+    check_photo_quality,
+    decode_slot,
+    normalize_photo,
+    validate_image,
+)
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
@@ -61,10 +67,11 @@ def resolve_provider(alias: str | None) -> BaseProvider:
 def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
     """Validate an uploaded person photo and re-encode it without metadata."""
     handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
-    validate_image(handle)
-    if check_quality:
-        check_photo_quality(handle)
-    content, info = normalize_photo(handle)
+    with decode_slot():  # one turn for all three decodes: an upload never waits twice
+        validate_image(handle)
+        if check_quality:
+            check_photo_quality(handle)
+        content, info = normalize_photo(handle)
     return PreparedImage(info, content)
 
 

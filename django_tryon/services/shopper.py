@@ -55,7 +55,10 @@ STATUS_FOR_CODE = {
     "too_many_pixels": 413,
     "rate_limited": 429,
     "budget_exceeded": 429,
+    "server_busy": 503,
 }
+# Seconds a shopper is asked to wait after "server_busy".
+BUSY_RETRY_AFTER = 5
 # Job failures a shopper can act on; anything else gets a generic apology.
 SHOPPER_FAILURES = (
     "no_person",
@@ -370,7 +373,8 @@ def validation_error_to_shopper(error: ValidationError) -> ShopperError:
     code = error.code or "invalid"
     if hasattr(error, "error_list") and error.error_list:
         code = error.error_list[0].code or code
-    return ShopperError(code, " ".join(str(m) for m in error.messages))
+    retry_after = BUSY_RETRY_AFTER if code == "server_busy" else None
+    return ShopperError(code, " ".join(str(m) for m in error.messages), retry_after=retry_after)
 
 
 def create_shopper_job(

@@ -141,3 +141,29 @@ def test_a_budget_refusal_leaves_no_session_either(garment, limits):
     refused = Shopper().upload(garment, photo(1))
     assert refused.json()["code"] == "budget_exceeded" and not refused.cookies
     assert not Session.objects.exists()
+
+
+def test_a_photo_that_finds_no_decode_slot_is_answered_busy(shopper, garment, limits):
+    import threading
+
+    from django_tryon.imaging import decode_slot
+
+    limits(MAX_CONCURRENT_DECODES=1, DECODE_WAIT=0.2)
+    holding, done = threading.Event(), threading.Event()
+
+    def other_upload():
+        with decode_slot():
+            holding.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=other_upload)
+    thread.start()
+    holding.wait(5)
+    try:
+        busy = shopper.upload(garment, photo(1))
+    finally:
+        done.set()
+        thread.join()
+    assert busy.status_code == 503 and busy.json()["code"] == "server_busy"
+    assert int(busy["Retry-After"]) > 0 and not TryOnJob.objects.exists()
+    assert shopper.upload(garment, photo(1)).status_code == 201  # one slot is enough
