@@ -152,7 +152,7 @@ def test_the_decoded_limit_counts_bytes_per_pixel(settings):
 
 def test_a_large_jpeg_is_decoded_at_reduced_scale(decodes):
     photo = encoded(Image.new("RGB", (4400, 4200), (120, 90, 60)), "JPEG")
-    data, info = normalize_photo(photo)
+    _data, info = normalize_photo(photo)
     assert max(info.width, info.height) <= 2048
     assert decodes and all(w * h <= 2200 * 2100 for w, h in decodes), decodes
 
