@@ -8,8 +8,8 @@ metadata.
 
 Memory is bounded three ways: nothing is decoded whose pixels would take more than
 ``MAX_DECODED_BYTES``; JPEGs are decoded at the smallest scale that serves the purpose
-(``draft``); and at most ``MAX_CONCURRENT_DECODES`` images are decoded at once per
-process (``decode_slot``), a request that waits too long being answered "busy".
+(``draft``); and images are decoded only on ``MAX_CONCURRENT_DECODES`` threads per
+process (``decoding``), a request that waits too long for one being answered "busy".
 """
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ import hashlib
 import io
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
 from .conf import tryon_settings
+
+T = TypeVar("T")
 
 # Leading bytes of the formats we accept or produce.
 _SIGNATURES = (
@@ -77,6 +80,18 @@ def _size_of(fileobj: IO[bytes]) -> int:
     return size
 
 
+@contextmanager
+def _freed(image: Image.Image) -> Iterator[Image.Image]:
+    """``image`` for the block, its pixels freed at the end. (Pillow's own ``with`` only
+    closes the file: an error raised meanwhile, a ``ValidationError`` being a reference
+    cycle, would keep a decoded image alive until the garbage collector runs.)"""
+    try:
+        yield image
+    finally:
+        # Image.close, not the file's close: the caller's file stays open for its next reader.
+        Image.Image.close(image)
+
+
 def decoded_bytes(image: Image.Image) -> int:
     """The memory Pillow takes for ``image``'s pixels at its current (maybe draft) size."""
     mode = image.mode
@@ -95,21 +110,39 @@ def check_decoded_size(image: Image.Image) -> None:
         raise ValidationError(_("The picture is too big to process."), code="too_many_pixels")
 
 
-class _Slots:
-    """A per-process semaphore over decodes, re-entrant per thread (nested checks)."""
+class _Decoders:
+    """This process's decode threads: every image is decoded on one of them.
+
+    Their number bounds the decodes running at once. It bounds memory a second way: the C
+    allocator keeps the memory a thread freed for that thread's next use, so decoding on
+    every request thread would leave each one holding its largest image; decoding on a
+    few threads keeps that to a few.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.semaphores: dict[int, threading.BoundedSemaphore] = {}
-        self.held = threading.local()
+        self.pools: dict[int, ThreadPoolExecutor] = {}
+        self.local = threading.local()
 
-    def semaphore(self) -> threading.BoundedSemaphore:
+    def pool(self) -> ThreadPoolExecutor:
         size = max(1, int(tryon_settings.MAX_CONCURRENT_DECODES))
         with self.lock:
-            return self.semaphores.setdefault(size, threading.BoundedSemaphore(size))
+            pool = self.pools.get(size)
+            if pool is None:
+                pool = self.pools[size] = ThreadPoolExecutor(
+                    size, thread_name_prefix="tryon-decode", initializer=self._mark
+                )
+            return pool
+
+    def _mark(self) -> None:
+        self.local.inside = True
+
+    @property
+    def inside(self) -> bool:
+        return bool(getattr(self.local, "inside", False))
 
 
-_slots = _Slots()
+_decoders = _Decoders()
 
 
 def server_busy() -> ValidationError:
@@ -119,26 +152,23 @@ def server_busy() -> ValidationError:
     )
 
 
-@contextmanager
-def decode_slot() -> Iterator[None]:
-    """Hold one of this process's decode slots for the block, or raise ``server_busy``."""
-    depth = getattr(_slots.held, "depth", 0)
-    if depth:
-        _slots.held.depth = depth + 1
-        try:
-            yield
-        finally:
-            _slots.held.depth = depth
-        return
-    semaphore = _slots.semaphore()
-    if not semaphore.acquire(timeout=float(tryon_settings.DECODE_WAIT)):
+def decoding(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` on one of the process's decode threads (inline if on one already).
+
+    Waits up to ``DECODE_WAIT`` seconds for a free thread, then raises ``server_busy``.
+    """
+    if _decoders.inside:
+        return work(*args)
+    started = threading.Event()
+
+    def run() -> T:
+        started.set()
+        return work(*args)
+
+    future = _decoders.pool().submit(run)
+    if not started.wait(float(tryon_settings.DECODE_WAIT)) and future.cancel():
         raise server_busy()
-    _slots.held.depth = 1
-    try:
-        yield
-    finally:
-        _slots.held.depth = 0
-        semaphore.release()
+    return future.result()
 
 
 def validate_image(fileobj: IO[bytes]) -> ImageInfo:
@@ -165,7 +195,7 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
             # We check the pixel count ourselves, against our own (lower) limit, just below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(fileobj)
-        with image:
+        with _freed(image):
             fmt = image.format or ""
             if fmt not in tryon_settings.ALLOWED_FORMATS:
                 raise ValidationError(
@@ -188,8 +218,7 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
             # Decoding at reduced scale is cheap and still reads every byte: truncation shows.
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             check_decoded_size(image)
-            with decode_slot():
-                image.load()
+            decoding(image.load)
     except ValidationError:
         raise
     except Image.DecompressionBombError:
@@ -215,7 +244,7 @@ def _flatten(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
     if "A" in image.getbands() or "transparency" in image.info:
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
@@ -226,25 +255,39 @@ def _flatten(image: Image.Image) -> Image.Image:
 _RESIZABLE = ("RGB", "RGBA", "L", "LA")
 
 
+def _downscaled(opened: Image.Image, edge: int) -> Image.Image:
+    opened.load()
+    if max(opened.size) > edge and opened.mode in _RESIZABLE:
+        opened.thumbnail((edge, edge), Image.Resampling.LANCZOS)  # before any copy
+    ImageOps.exif_transpose(opened, in_place=True)
+    image = _flatten(opened)
+    if max(image.size) > edge:
+        image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    return image
+
+
+def _gray_thumbnail(image: Image.Image) -> Image.Image:
+    gray = image.convert("L")
+    gray.thumbnail((512, 512))
+    return gray
+
+
 def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
     """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
     edge = tryon_settings.PHOTO_MAX_EDGE
-    with Image.open(fileobj) as opened:
+    with _freed(Image.open(fileobj)) as opened:
         opened.seek(0)  # the first frame of an animation
-        opened.draft("RGB", (edge, edge))  # JPEG: the smallest scale still >= edge
+        # JPEG: decoded at the smallest scale whose long edge is still >= ``edge``.
+        shrink = edge / max(opened.size)
+        if shrink < 1:
+            opened.draft("RGB", (int(opened.width * shrink), int(opened.height * shrink)))
         check_decoded_size(opened)
-        with decode_slot():
-            opened.load()
-            if max(opened.size) > edge and opened.mode in _RESIZABLE:
-                opened.thumbnail((edge, edge), Image.Resampling.LANCZOS)  # before any copy
-            image = _flatten(ImageOps.exif_transpose(opened))
-            if max(image.size) > edge:
-                image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-    # Pillow writes the source's JPEG comment into the new file unless told otherwise: a
-    # shopper's photo keeps no metadata at all (nor a polyglot's payload in a comment).
-    image.info = {}
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=88, optimize=True)
+        with _freed(decoding(_downscaled, opened, edge)) as image:
+            # Pillow writes the source's JPEG comment into the new file unless told
+            # otherwise: a shopper's photo keeps no metadata (nor a polyglot's payload).
+            image.info = {}
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=88, optimize=True)
     data = out.getvalue()
     info = ImageInfo(
         format="JPEG",
@@ -259,7 +302,7 @@ def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
 def check_photo_quality(fileobj: IO[bytes]) -> None:
     """Cheap statistics that catch unusable shopper photos before a credit is spent."""
     fileobj.seek(0)
-    with Image.open(fileobj) as image:
+    with _freed(Image.open(fileobj)) as image:
         width, height = image.size
         if min(width, height) < tryon_settings.PHOTO_MIN_SHORT_EDGE:
             raise ValidationError(
@@ -273,9 +316,7 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
         # Orientation changes none of them, so none is applied.
         image.draft("L", (512, 512))
         check_decoded_size(image)
-        with decode_slot():
-            gray = image.convert("L")
-            gray.thumbnail((512, 512))
+        gray = decoding(_gray_thumbnail, image)
     fileobj.seek(0)
     stats = ImageStat.Stat(gray)
     if stats.stddev[0] < tryon_settings.PHOTO_MIN_CONTRAST:

@@ -160,17 +160,16 @@ def test_a_large_jpeg_is_decoded_at_reduced_scale(decodes):
 def test_decodes_take_turns_and_a_long_wait_is_answered_busy(settings):
     import threading
 
-    from django_tryon.imaging import decode_slot
+    from django_tryon.imaging import decoding
 
     settings.TRYON = {**settings.TRYON, "MAX_CONCURRENT_DECODES": 1, "DECODE_WAIT": 0.2}
     holding, done = threading.Event(), threading.Event()
 
-    def hold():
-        with decode_slot():
-            holding.set()
-            done.wait(5)
+    def decode_for_long():
+        holding.set()
+        done.wait(5)
 
-    thread = threading.Thread(target=hold)
+    thread = threading.Thread(target=decoding, args=(decode_for_long,))
     thread.start()
     holding.wait(5)
     try:
@@ -180,5 +179,5 @@ def test_decodes_take_turns_and_a_long_wait_is_answered_busy(settings):
     finally:
         done.set()
         thread.join()
-    with decode_slot(), decode_slot():  # free again, and re-entrant within a thread
-        assert validate_image(encoded(Image.new("RGB", (300, 200), "red"), "PNG")).width == 300
+    png = encoded(Image.new("RGB", (300, 200), "red"), "PNG")
+    assert decoding(validate_image, png).width == 300  # free again, and nested calls run inline

@@ -25,7 +25,7 @@ from ..conf import tryon_settings
 from ..imaging import (
     ImageInfo,
     check_photo_quality,
-    decode_slot,
+    decoding,
     normalize_photo,
     validate_image,
 )
@@ -67,12 +67,16 @@ def resolve_provider(alias: str | None) -> BaseProvider:
 def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
     """Validate an uploaded person photo and re-encode it without metadata."""
     handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
-    with decode_slot():  # one turn for all three decodes: an upload never waits twice
-        validate_image(handle)
-        if check_quality:
-            check_photo_quality(handle)
-        content, info = normalize_photo(handle)
+    # One turn on a decode thread for all three decodes: an upload never waits twice.
+    content, info = decoding(_prepared, handle, check_quality)
     return PreparedImage(info, content)
+
+
+def _prepared(handle: IO[bytes], check_quality: bool) -> tuple[bytes, ImageInfo]:
+    validate_image(handle)
+    if check_quality:
+        check_photo_quality(handle)
+    return normalize_photo(handle)
 
 
 def fingerprint(

@@ -143,20 +143,19 @@ def test_a_budget_refusal_leaves_no_session_either(garment, limits):
     assert not Session.objects.exists()
 
 
-def test_a_photo_that_finds_no_decode_slot_is_answered_busy(shopper, garment, limits):
+def test_a_photo_that_finds_no_decode_thread_is_answered_busy(shopper, garment, limits):
     import threading
 
-    from django_tryon.imaging import decode_slot
+    from django_tryon.imaging import decoding
 
     limits(MAX_CONCURRENT_DECODES=1, DECODE_WAIT=0.2)
     holding, done = threading.Event(), threading.Event()
 
-    def other_upload():
-        with decode_slot():
-            holding.set()
-            done.wait(5)
+    def decode_for_long():
+        holding.set()
+        done.wait(5)
 
-    thread = threading.Thread(target=other_upload)
+    thread = threading.Thread(target=decoding, args=(decode_for_long,))
     thread.start()
     holding.wait(5)
     try:
