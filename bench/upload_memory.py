@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -29,17 +28,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, files_storage, report, setup_django
+from common import files_storage, report, setup_django
 
 UPLOADS = 10
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _kb(pid: int, field: str) -> int:
@@ -64,43 +55,6 @@ def _worker_pid(master: int) -> int:
     raise RuntimeError("no gunicorn worker")
 
 
-def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "django.core.wsgi:get_wsgi_application()",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "16",
-            "--timeout",
-            "300",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    import socket
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start") from None
-            time.sleep(0.1)
-
-
 def upload(base: str, garment: int, photo: bytes, name: str) -> int:
     import requests
     from django.middleware.csrf import _get_new_csrf_string
@@ -122,7 +76,9 @@ def burst(
     env: dict[str, str], garment: int, photo: bytes, name: str, warm: bytes
 ) -> dict[str, Any]:
     """Peak RSS rise (MB) of a fresh worker for UPLOADS parallel uploads of ``photo``."""
-    server, base = serve(env)
+    from tests.server import gunicorn, stop
+
+    server, base = gunicorn(env, workers=1, threads=16)
     try:
         worker = _worker_pid(server.pid)
         assert upload(base, garment, warm, "warm.jpg") == 201
@@ -142,8 +98,7 @@ def burst(
         seconds = time.monotonic() - started
         peak = _kb(worker, "VmHWM")
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)
     return {
         "rise_mb": (peak - before) / 1024,
         "before_mb": before / 1024,

@@ -44,6 +44,57 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def gunicorn(
+    env: dict[str, str], *, workers: int, threads: int, log: Any = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start gunicorn (gthread) on Django's WSGI app; returns it and its base URL once it
+    accepts connections. Its own process group: stop it with ``stop``."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "django.core.wsgi:get_wsgi_application()",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--timeout",
+            "300",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT if log is not None else None,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                raise RuntimeError("gunicorn did not start") from None
+            time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
 @pytest.fixture
 def web_server(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[Any]:
     """Switches the test to files in ``tmp_path`` (shared with the server), then starts it."""
@@ -72,7 +123,6 @@ def web_server(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator
                 "OPTIONS": {**storage["OPTIONS"], "delay": save_delay},
             }
         settings.TRYON = {**settings.TRYON, **overrides}
-        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -80,48 +130,11 @@ def web_server(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator
             "TRYON_DEFAULT_STORAGE": json.dumps(served),
             "TRYON_OVERRIDES": json.dumps(overrides),
         }
-        log = (tmp_path / f"gunicorn-{port}.log").open("wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "django.core.wsgi:get_wsgi_application()",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--timeout",
-                "120",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        log = (tmp_path / f"gunicorn-{len(processes)}.log").open("wb")
+        process, base = gunicorn(env, workers=workers, threads=threads, log=log)
         processes.append(process)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
-        return f"http://127.0.0.1:{port}"
+        return base
 
     yield start
     for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
+        stop(process)
