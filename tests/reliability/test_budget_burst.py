@@ -73,7 +73,7 @@ def test_the_shopper_budget_holds_under_a_burst(web_server, product):
                     "COST": 1,
                 }
             },
-        }
+        },
     )
     gate = threading.Barrier(SHOPPERS)
     answers: list[requests.Response] = []
