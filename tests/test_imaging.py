@@ -158,26 +158,12 @@ def test_a_large_jpeg_is_decoded_at_reduced_scale(decodes):
 
 
 def test_decodes_take_turns_and_a_long_wait_is_answered_busy(settings):
-    import threading
-
     from django_tryon.imaging import decoding
+    from tests.fixtures import decoders_busy
 
     settings.TRYON = {**settings.TRYON, "MAX_CONCURRENT_DECODES": 1, "DECODE_WAIT": 0.2}
-    holding, done = threading.Event(), threading.Event()
-
-    def decode_for_long():
-        holding.set()
-        done.wait(5)
-
-    thread = threading.Thread(target=decoding, args=(decode_for_long,))
-    thread.start()
-    holding.wait(5)
-    try:
-        with pytest.raises(ValidationError) as refused:
-            validate_image(encoded(Image.new("RGB", (300, 200), "red"), "PNG"))
-        assert refused.value.code == "server_busy"
-    finally:
-        done.set()
-        thread.join()
+    with decoders_busy(), pytest.raises(ValidationError) as refused:
+        validate_image(encoded(Image.new("RGB", (300, 200), "red"), "PNG"))
+    assert refused.value.code == "server_busy"
     png = encoded(Image.new("RGB", (300, 200), "red"), "PNG")
     assert decoding(validate_image, png).width == 300  # free again, and nested calls run inline

@@ -9,7 +9,7 @@ from django_tryon.models import TryOnJob
 from django_tryon.services import credits_committed_today
 from tests.api import badfiles
 from tests.api.conftest import Shopper, shopper_files
-from tests.fixtures import make_image
+from tests.fixtures import decoders_busy, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -144,25 +144,9 @@ def test_a_budget_refusal_leaves_no_session_either(garment, limits):
 
 
 def test_a_photo_that_finds_no_decode_thread_is_answered_busy(shopper, garment, limits):
-    import threading
-
-    from django_tryon.imaging import decoding
-
     limits(MAX_CONCURRENT_DECODES=1, DECODE_WAIT=0.2)
-    holding, done = threading.Event(), threading.Event()
-
-    def decode_for_long():
-        holding.set()
-        done.wait(5)
-
-    thread = threading.Thread(target=decoding, args=(decode_for_long,))
-    thread.start()
-    holding.wait(5)
-    try:
+    with decoders_busy():
         busy = shopper.upload(garment, photo(1))
-    finally:
-        done.set()
-        thread.join()
     assert busy.status_code == 503 and busy.json()["code"] == "server_busy"
     assert int(busy["Retry-After"]) > 0 and not TryOnJob.objects.exists()
     assert shopper.upload(garment, photo(1)).status_code == 201  # one slot is enough
