@@ -7,8 +7,9 @@ API and kept the cookies it was given, poll each in turn for a fixed time; the r
 status req/s over trivial req/s. Each target is measured twice, interleaved, so drift
 affects both alike.
 
-A poll reads the job and nothing else: the owner cookie stands in for the session, so
-the shop's session engine (Django's default ``db`` here) costs nothing per poll.
+A poll is one query: the job, and in the same statement that the session the owner
+cookie names is still alive (Django's default ``db`` sessions here); the session itself
+is not read.
 
     .venv/bin/python bench/status_endpoint.py [--seconds 8] [--clients 50] [--sessions cached_db]
 

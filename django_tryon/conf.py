@@ -42,6 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "ALLOWED_FORMATS": ["JPEG", "PNG", "WEBP"],
     "MAX_UPLOAD_BYTES": 15 * 1024 * 1024,
     "MAX_IMAGE_PIXELS": 40_000_000,
+    # Memory bound of checking an upload: the bytes its decoded pixels take (width x height
+    # x bytes per pixel, JPEGs at the reduced size they are decoded at), and how many
+    # images one process decodes at once (others wait up to DECODE_WAIT s, then "busy").
+    "MAX_DECODED_BYTES": 64 * 1024 * 1024,
+    "MAX_CONCURRENT_DECODES": 2,
+    "DECODE_WAIT": 10.0,
     # Shopper photos are re-encoded as JPEG with at most this many pixels on the long edge.
     "PHOTO_MAX_EDGE": 2048,
     # Cheap quality checks on shopper photos before any credit is spent.

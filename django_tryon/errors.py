@@ -101,6 +101,7 @@ class ErrorCode(enum.StrEnum):
     CSRF_FAILED = "csrf_failed"
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
+    SERVER_BUSY = "server_busy"
 
     # Why a provider callback was refused (``WebhookRejected.code``, answered with a 400).
     WEBHOOKS_UNSUPPORTED = "webhooks_unsupported"
@@ -178,6 +179,7 @@ MESSAGES: dict[str, Any] = {
     ),
     ErrorCode.BAD_REQUEST: _("The upload was incomplete or malformed. Please try again."),
     ErrorCode.SERVER_ERROR: _("Sorry, something went wrong on our side. Please try again later."),
+    ErrorCode.SERVER_BUSY: _("We are busy checking other photos. Please try again in a few seconds."),
 }
 
 # The HTTP status of a shopper refusal: size 413, limits 429, missing 404, else 400.
@@ -194,6 +196,7 @@ STATUS_FOR_CODE: dict[str, int] = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.CSRF_FAILED: 403,
     ErrorCode.SERVER_ERROR: 500,
+    ErrorCode.SERVER_BUSY: 503,
 }
 
 

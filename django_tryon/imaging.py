@@ -1,25 +1,37 @@
 """Image validation and normalisation, by content, never by file name.
 
-Every image that enters the app passes ``validate_image``: a format allow-list, byte and
-pixel limits checked before decoding (decompression bombs), and a full decode at reduced
-scale to catch truncated files. Shopper photos are then re-encoded by ``normalize_photo``
-without metadata.
+Every image that enters the app passes ``validate_image``: a format allow-list, byte,
+pixel and decoded-byte limits checked from the header before decoding (decompression
+bombs, and small PNGs that decode huge), and a full decode at reduced scale to catch
+truncated files. Shopper photos are then re-encoded by ``normalize_photo`` without
+metadata.
+
+Memory is bounded three ways: nothing is decoded whose pixels would take more than
+``MAX_DECODED_BYTES``; JPEGs are decoded at the smallest scale that serves the purpose
+(``draft``); and images are decoded only on ``MAX_CONCURRENT_DECODES`` threads per
+process (``decoding``), a request that waits too long for one being answered "busy".
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
 from .conf import tryon_settings
-from .errors import ErrorCode
+from .errors import ErrorCode, message_for
+
+T = TypeVar("T")
 
 # Leading bytes of the formats we accept or produce.
 _SIGNATURES = (
@@ -69,6 +81,94 @@ def _size_of(fileobj: IO[bytes]) -> int:
     return size
 
 
+@contextmanager
+def _freed(image: Image.Image) -> Iterator[Image.Image]:
+    """``image`` for the block, its pixels freed at the end. (Pillow's own ``with`` only
+    closes the file: an error raised meanwhile, a ``ValidationError`` being a reference
+    cycle, would keep a decoded image alive until the garbage collector runs.)"""
+    try:
+        yield image
+    finally:
+        # Image.close, not the file's close: the caller's file stays open for its next reader.
+        Image.Image.close(image)
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """The memory Pillow takes for ``image``'s pixels at its current (maybe draft) size."""
+    mode = image.mode
+    if mode in ("1", "L", "P"):
+        per_pixel = 1
+    elif mode.startswith("I;16"):
+        per_pixel = 2
+    else:  # multi-band modes are stored as 4 bytes a pixel, as are 32-bit ones
+        per_pixel = 4
+    return image.width * image.height * per_pixel
+
+
+def check_decoded_size(image: Image.Image) -> None:
+    """Refuse, before decoding, an image whose pixels would take too much memory."""
+    if decoded_bytes(image) > tryon_settings.MAX_DECODED_BYTES:
+        raise ValidationError(_("The picture is too big to process."), code=ErrorCode.TOO_MANY_PIXELS)
+
+
+class _Decoders:
+    """This process's decode threads: every image is decoded on one of them.
+
+    Their number bounds the decodes running at once. It bounds memory a second way: the C
+    allocator keeps the memory a thread freed for that thread's next use, so decoding on
+    every request thread would leave each one holding its largest image; decoding on a
+    few threads keeps that to a few.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pools: dict[int, ThreadPoolExecutor] = {}
+        self.local = threading.local()
+
+    def pool(self) -> ThreadPoolExecutor:
+        size = max(1, int(tryon_settings.MAX_CONCURRENT_DECODES))
+        with self.lock:
+            pool = self.pools.get(size)
+            if pool is None:
+                pool = self.pools[size] = ThreadPoolExecutor(
+                    size, thread_name_prefix="tryon-decode", initializer=self._mark
+                )
+            return pool
+
+    def _mark(self) -> None:
+        self.local.inside = True
+
+    @property
+    def inside(self) -> bool:
+        return bool(getattr(self.local, "inside", False))
+
+
+_decoders = _Decoders()
+
+
+def server_busy() -> ValidationError:
+    return ValidationError(message_for(ErrorCode.SERVER_BUSY), code=ErrorCode.SERVER_BUSY)
+
+
+def decoding(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` on one of the process's decode threads (inline if on one already).
+
+    Waits up to ``DECODE_WAIT`` seconds for a free thread, then raises ``server_busy``.
+    """
+    if _decoders.inside:
+        return work(*args)
+    started = threading.Event()
+
+    def run() -> T:
+        started.set()
+        return work(*args)
+
+    future = _decoders.pool().submit(run)
+    if not started.wait(float(tryon_settings.DECODE_WAIT)) and future.cancel():
+        raise server_busy()
+    return future.result()
+
+
 def validate_image(fileobj: IO[bytes]) -> ImageInfo:
     """Check an uploaded image by content; raise ``ValidationError`` naming the problem."""
     size = _size_of(fileobj)
@@ -93,7 +193,7 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
             # We check the pixel count ourselves, against our own (lower) limit, just below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(fileobj)
-        with image:
+        with _freed(image):
             fmt = image.format or ""
             if fmt not in tryon_settings.ALLOWED_FORMATS:
                 raise ValidationError(
@@ -115,7 +215,8 @@ def validate_image(fileobj: IO[bytes]) -> ImageInfo:
                 )
             # Decoding at reduced scale is cheap and still reads every byte: truncation shows.
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            image.load()
+            check_decoded_size(image)
+            decoding(image.load)
     except ValidationError:
         raise
     except Image.DecompressionBombError:
@@ -141,26 +242,50 @@ def _flatten(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
     if "A" in image.getbands() or "transparency" in image.info:
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
     return image.convert("RGB")
 
 
-def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
-    """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
-    with Image.open(fileobj) as opened:
-        opened.seek(0)  # the first frame of an animation
-        image = _flatten(ImageOps.exif_transpose(opened))
-    edge = tryon_settings.PHOTO_MAX_EDGE
+# Modes Pillow resizes as they are; any other is converted before it's made smaller.
+_RESIZABLE = ("RGB", "RGBA", "L", "LA")
+
+
+def _downscaled(opened: Image.Image, edge: int) -> Image.Image:
+    opened.load()
+    if max(opened.size) > edge and opened.mode in _RESIZABLE:
+        opened.thumbnail((edge, edge), Image.Resampling.LANCZOS)  # before any copy
+    ImageOps.exif_transpose(opened, in_place=True)
+    image = _flatten(opened)
     if max(image.size) > edge:
         image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-    # Pillow writes the source's JPEG comment into the new file unless told otherwise: a
-    # shopper's photo keeps no metadata at all (nor a polyglot's payload in a comment).
-    image.info = {}
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=88, optimize=True)
+    return image
+
+
+def _gray_thumbnail(image: Image.Image) -> Image.Image:
+    gray = image.convert("L")
+    gray.thumbnail((512, 512))
+    return gray
+
+
+def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
+    """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
+    edge = tryon_settings.PHOTO_MAX_EDGE
+    with _freed(Image.open(fileobj)) as opened:
+        opened.seek(0)  # the first frame of an animation
+        # JPEG: decoded at the smallest scale whose long edge is still >= ``edge``.
+        shrink = edge / max(opened.size)
+        if shrink < 1:
+            opened.draft("RGB", (int(opened.width * shrink), int(opened.height * shrink)))
+        check_decoded_size(opened)
+        with _freed(decoding(_downscaled, opened, edge)) as image:
+            # Pillow writes the source's JPEG comment into the new file unless told
+            # otherwise: a shopper's photo keeps no metadata (nor a polyglot's payload).
+            image.info = {}
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=88, optimize=True)
     data = out.getvalue()
     info = ImageInfo(
         format="JPEG",
@@ -175,7 +300,7 @@ def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
 def check_photo_quality(fileobj: IO[bytes]) -> None:
     """Cheap statistics that catch unusable shopper photos before a credit is spent."""
     fileobj.seek(0)
-    with Image.open(fileobj) as image:
+    with _freed(Image.open(fileobj)) as image:
         width, height = image.size
         if min(width, height) < tryon_settings.PHOTO_MIN_SHORT_EDGE:
             raise ValidationError(
@@ -185,8 +310,11 @@ def check_photo_quality(fileobj: IO[bytes]) -> None:
                 code=ErrorCode.PHOTO_TOO_SMALL,
                 params={"w": width, "h": height, "min": tryon_settings.PHOTO_MIN_SHORT_EDGE},
             )
-        gray = ImageOps.exif_transpose(image).convert("L")
-        gray.thumbnail((512, 512))
+        # Statistics of a 512-pixel grey copy; a JPEG is decoded at that scale already.
+        # Orientation changes none of them, so none is applied.
+        image.draft("L", (512, 512))
+        check_decoded_size(image)
+        gray = decoding(_gray_thumbnail, image)
     fileobj.seek(0)
     stats = ImageStat.Stat(gray)
     if stats.stddev[0] < tryon_settings.PHOTO_MIN_CONTRAST:

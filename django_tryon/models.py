@@ -464,3 +464,26 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CreditBudget(models.Model):
+    """Credits committed on one day, in one scope (``all`` jobs, or ``shopper`` jobs only).
+
+    The daily budgets are enforced on this row, not by summing jobs: taking credits is one
+    conditional UPDATE of ``committed`` (see ``django_tryon.budget``), so two requests can
+    never both see room for the last credit, on any database.
+    """
+
+    day = models.DateField()
+    scope = models.CharField(max_length=16)
+    committed = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily credit budget")
+        verbose_name_plural = _("daily credit budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "scope"], name="tryon_budget_day_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope}: {self.committed}"

@@ -48,7 +48,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from . import signals
+from . import budget, signals
 from .conf import tryon_settings
 from .imaging import sniff_image_format
 from .models import ACTIVE_STATUSES, Lease, ProviderState, Source, Status, TryOnJob
@@ -733,7 +733,10 @@ def _finish(job: TryOnJob, status: str, error: ProviderError | None, **fields: A
         )
     else:
         fields.update(error_code="", error_message="", provider_error_code="")
-    return _write(job, status=status, finished_at=timezone.now(), next_check_at=None, **fields)
+    if not _write(job, status=status, finished_at=timezone.now(), next_check_at=None, **fields):
+        return False
+    budget.settle(job)  # once: only the lease holder's write succeeds
+    return True
 
 
 def _finish_failed(
@@ -796,6 +799,7 @@ def cancel(job: TryOnJob) -> bool:
     if not canceled:
         return False
     job.refresh_from_db()
+    budget.settle(job)  # once: only one UPDATE finds it active
     provider = get_provider(job.provider)
     if pjob is not None and provider.supports_cancel:
         try:

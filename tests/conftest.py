@@ -1,6 +1,6 @@
 import os
 
-pytest_plugins = ["tests.fixtures", "tests.cluster", "tests.s3"]
+pytest_plugins = ["tests.fixtures", "tests.cluster", "tests.s3", "tests.server"]
 
 OSCAR_SETTINGS = "tests.oscar_project.settings"
 

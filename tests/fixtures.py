@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -134,3 +136,25 @@ def staff_client(db) -> Callable[..., Client]:
         return client
 
     return make
+
+
+@contextmanager
+def decoders_busy() -> Iterator[None]:
+    """Every decode thread of this process busy for the block (set MAX_CONCURRENT_DECODES
+    to 1 first): whatever else wants to decode meanwhile waits."""
+    from django_tryon.imaging import decoding
+
+    holding, done = threading.Event(), threading.Event()
+
+    def decode_for_long() -> None:
+        holding.set()
+        done.wait(5)
+
+    thread = threading.Thread(target=decoding, args=(decode_for_long,))
+    thread.start()
+    holding.wait(5)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

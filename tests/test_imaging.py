@@ -91,3 +91,79 @@ def test_large_photos_are_downscaled(settings):
     settings.TRYON = {**settings.TRYON, "PHOTO_MAX_EDGE": 1024}
     _, info = normalize_photo(encoded(Image.new("RGB", (4000, 3000)), "JPEG"))
     assert max(info.width, info.height) == 1024
+
+
+# Memory: small files that decode huge, reduced-size decoding, a cap on decodes at once.
+
+
+def header_only_png(width, height, depth=16, colour_type=6):
+    """A PNG that announces ``width`` x ``height`` and holds almost no data."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    return io.BytesIO(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The images Pillow decoded (their size when decoding began)."""
+    from PIL import ImageFile
+
+    seen = []
+    load = ImageFile.ImageFile.load
+
+    def spy(self):
+        if self.tile:
+            seen.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    return seen
+
+
+def test_a_small_png_that_decodes_huge_is_refused_from_its_header(decodes):
+    # The issue's file: 6300x6300 16-bit RGBA, 40 megapixels (within MAX_IMAGE_PIXELS),
+    # 159 MB once decoded. Refused before a single row is decoded.
+    with pytest.raises(ValidationError) as refused:
+        validate_image(header_only_png(6300, 6300))
+    assert refused.value.code == "too_many_pixels" and decodes == []
+
+
+def test_the_decoded_limit_counts_bytes_per_pixel(settings):
+    from django_tryon.imaging import decoded_bytes
+
+    assert decoded_bytes(Image.open(header_only_png(1000, 1000))) == 4_000_000  # RGBA
+    assert decoded_bytes(Image.open(header_only_png(1000, 1000, 8, 0))) == 1_000_000  # grey
+    assert decoded_bytes(Image.open(header_only_png(1000, 1000, 16, 0))) == 2_000_000
+    settings.TRYON = {**settings.TRYON, "MAX_DECODED_BYTES": 3_999_999}
+    with pytest.raises(ValidationError):
+        validate_image(header_only_png(1000, 1000))
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_scale(decodes):
+    photo = encoded(Image.new("RGB", (4400, 4200), (120, 90, 60)), "JPEG")
+    _data, info = normalize_photo(photo)
+    assert max(info.width, info.height) <= 2048
+    assert decodes and all(w * h <= 2200 * 2100 for w, h in decodes), decodes
+
+
+def test_decodes_take_turns_and_a_long_wait_is_answered_busy(settings):
+    from django_tryon.imaging import decoding
+    from tests.fixtures import decoders_busy
+
+    settings.TRYON = {**settings.TRYON, "MAX_CONCURRENT_DECODES": 1, "DECODE_WAIT": 0.2}
+    with decoders_busy(), pytest.raises(ValidationError) as refused:
+        validate_image(encoded(Image.new("RGB", (300, 200), "red"), "PNG"))
+    assert refused.value.code == "server_busy"
+    png = encoded(Image.new("RGB", (300, 200), "red"), "PNG")
+    assert decoding(validate_image, png).width == 300  # free again, and nested calls run inline

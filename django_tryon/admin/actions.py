@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..lookups import parse_int
 from ..models import ACTIVE_STATUSES, Status, TryOnJob
 from ..services import (
     cancel_job,
@@ -123,7 +124,7 @@ def feature(
     modeladmin: ModelAdmin, request: HttpRequest, queryset: QuerySet[TryOnJob]
 ) -> HttpResponse | None:
     raw = (request.POST.get("position") or "").strip()
-    position = int(raw) if raw.isdigit() and 0 < int(raw) < 1000 else None
+    position = parse_int(raw, low=1, high=999)
     if raw and position is None:
         modeladmin.message_user(
             request,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..adapters import get_adapter
 from ..conf import tryon_settings
+from ..lookups import object_or_none, parse_id
 from ..models import Category, Garment, ModelPhoto
 from ..providers import UnknownProvider, get_provider
 
@@ -71,11 +72,11 @@ class BatchFilter(ContextFilter):
     parameter_name = "batch"
 
     def label(self, value: str) -> str | None:
-        return _("Batch #%(id)s") % {"id": value} if value.isdigit() else None
+        return _("Batch #%(id)s") % {"id": value} if parse_id(value) else None
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        return queryset.filter(batch_id=int(value)) if value and value.isdigit() else queryset
+        batch = parse_id(self.value())
+        return queryset.filter(batch_id=batch) if batch else queryset
 
 
 class RelatedContextFilter(ContextFilter):
@@ -84,14 +85,12 @@ class RelatedContextFilter(ContextFilter):
     model: type[Garment] | type[ModelPhoto]
 
     def label(self, value: str) -> str | None:
-        found = self.model.objects.filter(pk=value).first() if value.isdigit() else None
+        found = object_or_none(self.model.objects.all(), value)
         return str(found) if found is not None else None
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not (value and value.isdigit()):
-            return queryset
-        return queryset.filter(**{f"{self.parameter_name}_id": int(value)})
+        pk = parse_id(self.value())
+        return queryset.filter(**{f"{self.parameter_name}_id": pk}) if pk else queryset
 
 
 class GarmentFilter(RelatedContextFilter):
@@ -115,7 +114,8 @@ class ProductFilter(ContextFilter):
     @staticmethod
     def parse(value: str) -> tuple[int, str] | None:
         content_type, _sep, object_id = value.partition("-")
-        return (int(content_type), object_id) if content_type.isdigit() and object_id else None
+        type_id = parse_id(content_type)
+        return (type_id, object_id) if type_id and object_id else None
 
     def label(self, value: str) -> str | None:
         parsed = self.parse(value)
@@ -127,7 +127,7 @@ class ProductFilter(ContextFilter):
             return None
         if product_model is None:
             return None
-        product = product_model._default_manager.filter(pk=parsed[1]).first()
+        product = object_or_none(product_model._default_manager.all(), parsed[1])
         return get_adapter().name(product) if product is not None else None
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import tryon_settings
 from ..errors import ErrorCode, ShopperError
+from ..lookups import parse_int
 from ..services import gallery, owners, shopper
 from .openapi import served_document
 from .uploads import LimitedUploadHandler, upload_too_large
@@ -110,11 +111,8 @@ def create_job(request: HttpRequest) -> HttpResponseBase:
     """POST multipart ``garment``, ``photo``, ``consent`` (+ ``consent_version``, ``prompt``)."""
     if request.method == "POST":
         # Refuse oversized bodies unread, before the CSRF check would parse them.
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > tryon_settings.MAX_UPLOAD_BYTES + MULTIPART_SLACK:
+        length = parse_int(request.META.get("CONTENT_LENGTH") or "0")
+        if length is not None and length > tryon_settings.MAX_UPLOAD_BYTES + MULTIPART_SLACK:
             return error_response(_too_large_error())
         request.upload_handlers.insert(
             0, LimitedUploadHandler(request, tryon_settings.MAX_UPLOAD_BYTES)

@@ -9,6 +9,7 @@ be an image, following redirects only to public addresses.
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from ..conf import tryon_settings
 from ..imaging import sniff_image_format
+from ..lookups import parse_int
 from .base import (
     AccountError,
     BaseProvider,
@@ -43,9 +45,11 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -262,8 +266,8 @@ class HttpProvider(BaseProvider):
         with response, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
             if response.status_code >= 400:
                 raise DownloadError(response.status_code)
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+            declared = parse_int(response.headers.get("Content-Length"))
+            if declared is not None and declared > max_bytes:
                 raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="content_length")
             size = 0
             try:

@@ -17,14 +17,19 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Case, F, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import pipeline, signals
+from .. import budget, pipeline, signals
 from ..conf import tryon_settings
 from ..errors import ErrorCode, JobTimeout, UnknownProvider
-from ..imaging import ImageInfo, check_photo_quality, normalize_photo, validate_image
+from ..imaging import (
+    ImageInfo,
+    check_photo_quality,
+    decoding,
+    normalize_photo,
+    validate_image,
+)
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
 from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
@@ -55,11 +60,16 @@ def resolve_provider(alias: str | None) -> BaseProvider:
 def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
     """Validate an uploaded person photo and re-encode it without metadata."""
     handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
+    # One turn on a decode thread for all three decodes: an upload never waits twice.
+    content, info = decoding(_prepared, handle, check_quality)
+    return PreparedImage(info, content)
+
+
+def _prepared(handle: IO[bytes], check_quality: bool) -> tuple[bytes, ImageInfo]:
     validate_image(handle)
     if check_quality:
         check_photo_quality(handle)
-    content, info = normalize_photo(handle)
-    return PreparedImage(info, content)
+    return normalize_photo(handle)
 
 
 def fingerprint(
@@ -125,40 +135,16 @@ def check_request(
         raise ValidationError(error.message, code=error.code) from None
 
 
-def day_start(now: datetime | None = None) -> datetime:
-    now = timezone.localtime(now or timezone.now())
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def credits_committed_today(*, source: str | None = None) -> int:
-    """Credits charged today, counting active jobs at their estimate."""
-    jobs = TryOnJob.objects.filter(created_at__gte=day_start())
-    if source:
-        jobs = jobs.filter(source=source)
-    total = jobs.aggregate(
-        total=Sum(
-            Case(
-                When(status__in=ACTIVE_STATUSES, then=F("estimated_credits")),
-                default=F("credits_charged"),
-            )
-        )
-    )["total"]
-    return int(total or 0)
+    """Credits committed today (all jobs, or shopper jobs): active jobs at their estimate."""
+    return budget.committed(budget.SHOPPER if source == Source.SHOPPER else budget.ALL)
 
 
 def check_budget(credits: int, *, source: str) -> None:
-    """Refuse work that would take today's spend over a configured budget."""
-    if not credits:
-        return
-    limits: list[tuple[int | None, str | None]] = [(tryon_settings.DAILY_CREDIT_BUDGET, None)]
-    if source == Source.SHOPPER:
-        limits.append((tryon_settings.SHOPPER_DAILY_CREDIT_BUDGET, Source.SHOPPER))
-    for limit, scope in limits:
-        if limit is not None and credits_committed_today(source=scope) + credits > limit:
-            raise ValidationError(
-                _("Today's try-on budget is used up. Please try again tomorrow."),
-                code=ErrorCode.BUDGET_EXCEEDED,
-            )
+    """Refuse work that would take today's spend over a configured budget (a forecast:
+    creating the jobs takes the credits with ``budget.reserve``, which decides)."""
+    if credits and not budget.fits(credits, source=source):
+        raise budget.exceeded()
 
 
 def find_reusable(fp: str, *, owner: str = "") -> TryOnJob | None:
@@ -276,16 +262,20 @@ def _request_tryon(
         fields.update(consent_version=consent_version, consented_at=now)
 
     earlier = find_reusable(fp, owner=owner if source == Source.SHOPPER else "") if reuse else None
+    estimate = 0
     if earlier is None:
         estimate = backend.estimate_credits()
-        check_budget(estimate, source=source)
         fields.update(estimated_credits=estimate, next_check_at=now)
 
     stored: list[str] = []
     # A job row alone is one INSERT, atomic by itself; files stored with it need a transaction.
     files_too = upload is not None or earlier is not None
     try:
-        with transaction.atomic() if files_too else nullcontext():
+        # Taken before anything is stored; given back if the job isn't created after all.
+        with (
+            budget.reserved(estimate, source=source, at=now),
+            transaction.atomic() if files_too else nullcontext(),
+        ):
             if upload is not None and upload.content is not None:
                 name = get_private_storage().save(
                     random_name("people", "jpg"), ContentFile(upload.content)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
@@ -36,9 +37,11 @@ from ..errors import (
     ShopperError,
     message_for,
 )
+from ..lookups import parse_id
 from ..models import Garment, GarmentQuerySet, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..storage import get_private_storage, private_storage
+from . import owners
 from .jobs import _request_tryon, cancel_job, delete_job
 from .owners import get_owner
 
@@ -51,6 +54,8 @@ DEFAULT_CONSENT_TEXT = gettext_noop(
     "and that it is deleted within 24 hours."
 )
 
+# Seconds a shopper is asked to wait after "server_busy".
+BUSY_RETRY_AFTER = 5
 # Job failures a shopper can act on; anything else gets a generic apology.
 SHOPPER_FAILURES = (
     ErrorCode.NO_PERSON,
@@ -104,12 +109,18 @@ def get_status_job(request: HttpRequest, token: str) -> TryOnJob:
     """``get_shopper_job`` for the status endpoint, which widgets poll every second.
 
     Same rules, one prepared query (see ``_status_row``): building an ORM query costs
-    more than the database does here, and this endpoint must stay cheap under load.
+    more than the database does here, and this endpoint must stay cheap under load. With
+    the owner cookie and database sessions, that one query also checks that the session
+    the cookie names is still alive; otherwise the session is read first.
     """
-    owner = get_owner(request)
-    if not owner or not TOKEN_RE.match(token or ""):
+    if not TOKEN_RE.match(token or ""):
         raise not_found()
-    job = _status_row(token, owner)
+    owner, session_key = owners.cookie_owner(request)
+    job = _status_row(token, owner, session_key=session_key) if owner else None
+    if job is None:
+        # No cookie, a stale one, or sessions that aren't rows: the session decides.
+        owner = get_owner(request)
+        job = _status_row(token, owner) if owner else None
     if job is None:
         raise not_found()
     if job.status == Status.SUCCEEDED:  # from now on it offers the result: the product shows
@@ -140,13 +151,15 @@ def require_available(job: TryOnJob) -> None:
         raise unavailable()
 
 
-# Per database alias: the SQL, the selected fields and, per field, its column expression and
-# the converters the ORM would apply (e.g. SQLite's text to aware datetimes). Built once.
-_STATUS_QUERIES: dict[str, tuple[str, list[Any], list[tuple[Any, list[Any]]]]] = {}
+# Per database alias and session check: the SQL, the selected fields and, per field, its
+# column expression and the converters the ORM would apply (e.g. SQLite's text to aware
+# datetimes), and how to make the session check's parameters. Built once.
+_STATUS_QUERIES: dict[tuple[str, bool, str], tuple[str, list[Any], list[Any], Any]] = {}
 
 
-def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]]]]:
-    prepared = _STATUS_QUERIES.get(alias)
+def _status_query(alias: str, *, live_session: bool) -> tuple[str, list[Any], list[Any], Any]:
+    key = (alias, live_session, settings.SESSION_ENGINE)
+    prepared = _STATUS_QUERIES.get(key)
     if prepared is None:
         connection = connections[alias]
         meta = TryOnJob._meta
@@ -158,6 +171,9 @@ def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]
         # TryOnJobQuerySet.live(), written out: an expired job is not found.
         expires = quote(columns["expires_at"])
         where += f" AND ({expires} IS NULL OR {expires} > %s)"
+        clause = owners.live_session_clause(alias) if live_session else None
+        if clause is not None:
+            where += " AND " + clause[0]
         # Only quoted names from the model's meta go into the text; values are parameters.
         sql = (
             f"SELECT {', '.join(quote(columns[f.name]) for f in fields)} "  # noqa: S608
@@ -170,17 +186,28 @@ def _status_query(alias: str) -> tuple[str, list[Any], list[tuple[Any, list[Any]
                 connection
             )
             conversions.append((column, converters))
-        prepared = _STATUS_QUERIES[alias] = (sql, fields, conversions)
+        session_params = clause[1] if clause is not None else None
+        prepared = _STATUS_QUERIES[key] = (sql, fields, conversions, session_params)
     return prepared
 
 
-def _status_row(token: str, owner: str) -> TryOnJob | None:
+def _status_row(token: str, owner: str, *, session_key: str = "") -> TryOnJob | None:
+    """The owner's job; with ``session_key``, only while that session is alive.
+
+    None also when the session's liveness can't be checked in this query (sessions that
+    aren't rows of a table here): the caller reads the session then.
+    """
     alias = router.db_for_read(TryOnJob)
-    sql, fields, conversions = _status_query(alias)
+    sql, fields, conversions, session_params = _status_query(alias, live_session=bool(session_key))
+    if session_key and session_params is None:
+        return None
     connection = connections[alias]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = [token, owner, Source.SHOPPER, now]
+    if session_key:
+        params += session_params(session_key)
     with connection.cursor() as cursor:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(sql, [token, owner, Source.SHOPPER, now])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -316,11 +343,8 @@ def widget_garment(product: models.Model, request: HttpRequest | None = None) ->
 
 
 def garment_for_shopper(garment_id: Any, request: HttpRequest | None = None) -> Garment:
-    try:
-        pk = int(str(garment_id))
-    except (TypeError, ValueError):
-        pk = 0
-    garment = Garment.objects.filter(pk=pk).first() if pk > 0 else None
+    pk = parse_id(str(garment_id or "").strip())
+    garment = Garment.objects.filter(pk=pk).first() if pk else None
     if garment is None:
         raise ShopperError(ErrorCode.GARMENT_NOT_FOUND)
     if not garment.is_active or not product_is_available(garment.product, request):
@@ -355,7 +379,8 @@ def validation_error_to_shopper(error: ValidationError) -> ShopperError:
     code = error.code or "invalid"
     if hasattr(error, "error_list") and error.error_list:
         code = error.error_list[0].code or code
-    return ShopperError(code, " ".join(str(m) for m in error.messages))
+    retry_after = BUSY_RETRY_AFTER if code == ErrorCode.SERVER_BUSY else None
+    return ShopperError(code, " ".join(str(m) for m in error.messages), retry_after=retry_after)
 
 
 def create_shopper_job(
@@ -386,7 +411,8 @@ def create_shopper_job(
                 _("Please describe the garment in at most %(max)d characters.")
                 % {"max": MAX_PROMPT_LENGTH},
             )
-        owner = get_owner(request, create=True)
+        # Limits first, with an owner not yet in the session: a refusal creates no session.
+        owner = owners.new_owner(request)
         refund = take_rate_limits(request, owner)
         try:
             job = _request_tryon(
@@ -410,6 +436,7 @@ def create_shopper_job(
             sender=TryOnJob, request=request, code=error.code, message=error.message
         )
         raise
+    owners.keep_owner(request)
     signals.shopper_job_requested.send(sender=TryOnJob, job=job, request=request)
     return job
 

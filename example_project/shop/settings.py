@@ -181,5 +181,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django_tryon": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "django_tryon": {"handlers": ["console"], "level": "INFO"},
+        # Django logs a 500's traceback here; with DEBUG off its default only mails ADMINS.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
 }

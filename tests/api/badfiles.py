@@ -77,3 +77,21 @@ def palette_png_with_transparency() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", transparency=0)
     return out.getvalue()
+
+
+def deep_png(width: int = 6300, height: int = 6300, *, black: bool = False) -> bytes:
+    """A 16-bit RGBA PNG that is small on disk and huge decoded (the issue's 697 KB file
+    decodes to 159 MB in Pillow's 4 bytes a pixel). ``black``: all pixels opaque black."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    pixel = b"\x00\x00\x00\x00\x00\x00\xff\xff" if black else b"\x80\x00\x40\x00\xc0\x00\xff\xff"
+    row = b"\x00" + pixel * width
+    if not black:  # some structure, so it is not "uniform" but still compresses well
+        stripes = bytearray(row)
+        for x in range(0, width, 64):
+            stripes[1 + x * 8 : 1 + x * 8 + 8] = b"\xff\xff" * 3 + b"\xff\xff"
+        row = bytes(stripes)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    )

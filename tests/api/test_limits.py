@@ -9,7 +9,7 @@ from django_tryon.models import TryOnJob
 from django_tryon.services import credits_committed_today
 from tests.api import badfiles
 from tests.api.conftest import Shopper, shopper_files
-from tests.fixtures import make_image
+from tests.fixtures import decoders_busy, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,34 @@ def test_budget_refusal_gives_the_session_its_try_back(shopper, garment, limits)
     assert shopper.upload(garment, photo(1)).json()["code"] == "budget_exceeded"
     limits(SHOPPER_DAILY_CREDIT_BUDGET=None, RATE_LIMITS={"SESSION": "1/h", "IP": "100/h"})
     assert shopper.upload(garment, photo(1)).status_code == 201
+
+
+def test_refused_creates_leave_no_session_and_set_no_cookie(garment, limits):
+    from django.contrib.sessions.models import Session
+
+    limits(RATE_LIMITS={"IP": "1/h"})
+    assert Shopper().upload(garment, photo(0)).status_code == 201
+    sessions = Session.objects.count()
+    for n in range(20):
+        refused = Shopper().upload(garment, photo(n + 1))  # fresh browsers, one address
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        assert not refused.cookies, refused.cookies  # no sessionid, no tryon_owner
+    assert Session.objects.count() == sessions
+
+
+def test_a_budget_refusal_leaves_no_session_either(garment, limits):
+    from django.contrib.sessions.models import Session
+
+    limits(SHOPPER_DAILY_CREDIT_BUDGET=0)
+    refused = Shopper().upload(garment, photo(1))
+    assert refused.json()["code"] == "budget_exceeded" and not refused.cookies
+    assert not Session.objects.exists()
+
+
+def test_a_photo_that_finds_no_decode_thread_is_answered_busy(shopper, garment, limits):
+    limits(MAX_CONCURRENT_DECODES=1, DECODE_WAIT=0.2)
+    with decoders_busy():
+        busy = shopper.upload(garment, photo(1))
+    assert busy.status_code == 503 and busy.json()["code"] == "server_busy"
+    assert int(busy["Retry-After"]) > 0 and not TryOnJob.objects.exists()
+    assert shopper.upload(garment, photo(1)).status_code == 201  # one slot is enough

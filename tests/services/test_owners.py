@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from django_tryon.services import owners
 
@@ -20,6 +18,14 @@ def request_with_session(session=None, cookies=None):
     request.session = session or SessionStore()
     request.COOKIES.update(cookies or {})
     return request
+
+
+def owned_session():
+    """A request whose session owns jobs: (request, owner)."""
+    request = request_with_session()
+    owner = owners.new_owner(request)
+    owners.keep_owner(request)
+    return request, owner
 
 
 def cookies_after(request):
@@ -34,62 +40,59 @@ def cookies_after(request):
 def test_the_owner_is_a_hash_of_a_session_secret():
     request = request_with_session()
     assert owners.get_owner(request) == ""
-    owner = owners.get_owner(request, create=True)
+    owner = owners.new_owner(request)
+    assert owners.get_owner(request) == ""  # not in the session until a job has it
+    owners.keep_owner(request)
     secret = request.session[owners.OWNER_SESSION_KEY]
     assert len(secret) >= 43  # 256 random bits
     assert owner == owners.owner_of(secret) and len(owner) == 64 and secret not in owner
-    assert owners.get_owner(request, create=True) == owner  # stable per session
-    assert owners.get_owner(request_with_session(), create=True) != owner
+    assert owners.get_owner(request) == owners.new_owner(request) == owner  # stable per session
+    assert owners.new_owner(request_with_session()) != owner
 
 
-def test_the_owner_cookie_spares_the_session_on_later_requests():
-    first = request_with_session()
-    owner = owners.get_owner(first, create=True)
+def test_a_new_owner_leaves_no_session_until_it_is_kept():
+    request = request_with_session()
+    owner = owners.new_owner(request)
+    assert owners.new_owner(request) == owner  # the same one within the request
+    response = HttpResponse()
+    owners.set_owner_cookie(request, response)
+    assert not request.session.modified and request.session.session_key is None
+    assert owners.OWNER_COOKIE not in response.cookies
+
+
+def test_the_owner_cookie_names_the_owner_and_the_session():
+    first, owner = owned_session()
     jar, response = cookies_after(first)
     cookie = response.cookies[owners.OWNER_COOKIE]
     assert cookie["httponly"] and cookie["path"] == "/tryon/jobs/"
     assert cookie["samesite"] == settings.SESSION_COOKIE_SAMESITE
     secret = first.session[owners.OWNER_SESSION_KEY]
     assert secret not in cookie.value and first.session.session_key not in cookie.value
-
     later = request_with_session(SessionStore(first.session.session_key), jar)
-    with CaptureQueriesContext(connection) as queries:
-        assert owners.get_owner(later) == owner
-    assert len(queries) == 0 and not later.session.accessed
-    assert owners.OWNER_COOKIE not in cookies_after(later)[1].cookies  # nothing to give again
+    assert owners.cookie_owner(later) == (owner, first.session.session_key)
+    assert not later.session.accessed  # the cookie is read without the session
 
 
 def test_the_owner_cookie_is_worthless_with_another_session():
-    first = request_with_session()
-    owners.get_owner(first, create=True)
+    first, _ = owned_session()
     jar, _ = cookies_after(first)
     stranger = SessionStore()
     stranger.save()
     jar[settings.SESSION_COOKIE_NAME] = stranger.session_key  # the cookie, copied elsewhere
-    assert owners.get_owner(request_with_session(stranger, jar)) == ""
+    assert owners.cookie_owner(request_with_session(stranger, jar)) == ("", "")
 
 
-def test_a_logout_ends_the_owner_cookie():
-    first = request_with_session()
-    owners.get_owner(first, create=True)
-    jar, _ = cookies_after(first)
-    first.session.flush()  # what django.contrib.auth.logout does: a new, empty session
-    first.session.save()
-    jar[settings.SESSION_COOKIE_NAME] = first.session.session_key
-    assert owners.get_owner(request_with_session(first.session, jar)) == ""
-
-
-def test_a_new_session_key_after_login_keeps_the_owner_and_renews_the_cookie():
-    first = request_with_session()
-    owner = owners.get_owner(first, create=True)
+def test_a_new_session_key_after_login_keeps_the_owner():
+    first, owner = owned_session()
     jar, _ = cookies_after(first)
     first.session.cycle_key()  # what django.contrib.auth.login does: same data, new key
     jar[settings.SESSION_COOKIE_NAME] = first.session.session_key
     renewed = request_with_session(first.session, jar)
-    assert owners.get_owner(renewed) == owner  # read from the session again
+    assert owners.cookie_owner(renewed) == ("", "")  # the old cookie names the old key...
+    assert owners.get_owner(renewed) == owner  # ...the session still holds the owner
     jar, _ = cookies_after(renewed)
     later = request_with_session(SessionStore(first.session.session_key), jar)
-    assert owners.get_owner(later) == owner and not later.session.accessed
+    assert owners.cookie_owner(later) == (owner, first.session.session_key)
 
 
 @pytest.mark.parametrize(
@@ -102,29 +105,33 @@ def test_a_new_session_key_after_login_keeps_the_owner_and_renews_the_cookie():
     ],
 )
 def test_a_forged_owner_cookie_is_ignored(tamper):
-    first = request_with_session()
-    owners.get_owner(first, create=True)
+    first, _ = owned_session()
     jar, _ = cookies_after(first)
     jar[owners.OWNER_COOKIE] = tamper(jar[owners.OWNER_COOKIE])
-    assert owners.get_owner(request_with_session(SessionStore(), jar)) == ""
+    assert owners.cookie_owner(request_with_session(SessionStore(), jar)) == ("", "")
 
 
 def test_an_owner_cookie_older_than_the_session_age_is_ignored(settings):
-    first = request_with_session()
-    owners.get_owner(first, create=True)
+    first, _ = owned_session()
     jar, _ = cookies_after(first)
     settings.SESSION_COOKIE_AGE = -1
-    later = request_with_session(SessionStore(), jar)
-    assert owners.get_owner(later) == ""
+    assert owners.cookie_owner(request_with_session(SessionStore(), jar)) == ("", "")
 
 
-def test_a_new_job_is_owned_by_what_the_session_holds_not_by_the_cookie():
-    first = request_with_session()
-    owner = owners.get_owner(first, create=True)
-    jar, _ = cookies_after(first)
-    first.session.clear()  # the session's data is gone, its key and the cookie remain
-    later = request_with_session(first.session, jar)
-    assert owners.get_owner(later) == owner  # polls of existing jobs still work...
-    fresh_owner = owners.get_owner(later, create=True)
-    assert fresh_owner != owner  # ...but a new job gets an owner the session holds
-    assert owners.owner_of(later.session[owners.OWNER_SESSION_KEY]) == fresh_owner
+def test_a_deleted_or_expired_session_holds_no_owner():
+    first, owner = owned_session()
+    first.session.save()
+    key = first.session.session_key
+    assert owners.get_owner(request_with_session(SessionStore(key))) == owner
+    SessionStore(key).delete()  # logout, flush, clearsessions
+    assert owners.get_owner(request_with_session(SessionStore(key))) == ""
+
+
+def test_sessions_in_a_table_can_be_checked_in_the_status_query(settings):
+    assert owners.live_session_clause("default") is not None
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    assert owners.live_session_clause("default") is not None
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    assert owners.live_session_clause("default") is None
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert owners.live_session_clause("default") is None

@@ -152,7 +152,8 @@ def test_session_jobs_for_add_to_cart_attribution(garment, product):
     from tests.shop.models import Product
 
     request = request_with_session()
-    owner = shopper.get_owner(request, create=True)
+    owner = shopper.owners.new_owner(request)
+    shopper.owners.keep_owner(request)
     assert not session_jobs(request_with_session()).exists()
     job = _request_tryon(garment, make_image(), source=Source.SHOPPER, owner=owner)
     _request_tryon(

@@ -274,3 +274,12 @@ def test_the_emulator_sends_signed_events_to_a_live_server(
     run_tasks()
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED
+
+
+@pytest.mark.parametrize("timestamp", ["1" * 400, "9" * 30, "9" * 13, "²", "٣٣٣", "-1", "1.5", "0"])
+def test_a_validly_signed_nonsense_timestamp_gets_400(client, mh, running, timestamp):
+    response = deliver(client, mh, running, timestamp=timestamp)
+    assert response.status_code == 400, response.status_code
+    assert response.json()["error"] in ("bad_timestamp", "stale")
+    running.refresh_from_db()
+    assert running.status == Status.RUNNING

@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ... import pipeline
+from ... import budget, pipeline
 from ...conf import tryon_settings
 from ...errors import ErrorCode
 from ...models import (
@@ -32,7 +32,6 @@ from ...models import (
     TryOnBatch,
     TryOnJob,
 )
-from ..jobs import check_budget
 from .plans import AliasPlan, GenerationPlan, nothing_to_generate, paused_error, plan_generation
 
 
@@ -53,10 +52,10 @@ def create_batch(
         raise paused_error(chosen.name, chosen.alias, chosen.paused_reason)
     if not chosen.jobs:
         raise ValidationError(nothing_to_generate(plan, chosen), code=ErrorCode.NOTHING_TO_GENERATE)
-    check_budget(chosen.credits, source=source)
-
     now = timezone.now()
     with transaction.atomic():
+        # Taken in the same transaction as the jobs: refused or failed, nothing is kept.
+        budget.reserve(chosen.credits, source=source, at=now)
         # By id: any AUTH_USER_MODEL, and nobody (a command) or an anonymous user alike.
         user_id = user.pk if user is not None and user.is_authenticated else None
         batch = TryOnBatch.objects.create(created_by_id=user_id, provider=chosen.alias)
