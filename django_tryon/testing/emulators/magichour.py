@@ -7,20 +7,35 @@ Routes (the names ``inject`` takes):
 - ``create``: ``POST /v1/ai-clothes-changer`` (25 credits per image);
 - ``poll``: ``GET /v1/image-projects/{id}``;
 - ``delete``: ``DELETE /v1/image-projects/{id}`` (204);
+- ``account``: ``GET /v1/account``: credits left, plan (``tier``) and subscription;
 - ``download``: ``GET /_cdn/{id}/output.png?expires=...``, a PNG made with Pillow.
 
 A project is ``queued`` for the first half of ``latency`` seconds, ``rendering`` for the
 second half, then ``complete`` (or ``error``/``canceled`` when a fault says so; both
-refund the credits). ``set_status`` moves a project by hand.
+refund the credits). ``set_status`` moves a project by hand. Each create spends 25 of the
+account's ``credits``; with fewer left, it answers 402.
 
 Every API request is validated against ``magichour_openapi.json`` (the shipped part of the
 official spec) plus the rules its descriptions state (valid extensions, assets that are
-uploaded file paths or https URLs, no deprecated ``dresses``). A mismatch is recorded in
-``violations`` and answered 422 with the details in ``message``.
+uploaded file paths or https URLs). A mismatch is recorded in ``violations`` and answered
+422 with the details in ``message``.
 
-Credential check: ``GET /v1/image-projects/{id}`` of an id that doesn't exist is an
-authenticated request that costs nothing and changes nothing. It answers 404 with a valid
-key and 401 with a bad one.
+The official SDK (``magic-hour`` 0.90.0) is generated from a newer spec than the published
+one (magichourhq/docs at f5df0c5). Where they disagree the emulator follows the SDK's
+models, which describe what the service sends:
+
+- ``POST /v1/ai-clothes-changer`` answers ``frame_cost`` besides ``credits_charged``
+  (``V1AiClothesChangerCreateResponse`` requires both);
+- ``GET /v1/image-projects/{id}`` carries ``total_frame_cost``
+  (``V1ImageProjectsGetResponse`` requires it; the published spec lacks it);
+- ``GET /v1/account`` exists (``V1AccountListResponse``: ``id``, ``credits``, ``tier`` in
+  business/creator/free/pro, optional ``email`` and ``subscription``); the published spec
+  has no such operation, so its answer is not checked against the spec subset;
+- ``garment_type: "dresses"`` is accepted, as both still list it (deprecated in favour of
+  ``entire_outfit``; the provider never sends it).
+
+Credential check: ``GET /v1/account`` is an authenticated request that costs nothing and
+changes nothing. It answers 200 with a valid key and 401 with a bad one.
 """
 
 from __future__ import annotations
@@ -125,6 +140,8 @@ ROUTES = {
     ("GET", "/v1/image-projects/{id}"): "poll",
     ("DELETE", "/v1/image-projects/{id}"): "delete",
 }
+ACCOUNT_PATH = "/v1/account"  # in the SDK, not in the published spec
+TIERS = ("business", "creator", "free", "pro")
 
 # OpenAPI 3.0 schemas are JSON Schema draft 4 plus ``nullable``. Formats are checked with
 # the standard library so the result doesn't depend on optional jsonschema extras.
@@ -272,7 +289,7 @@ class MagicHourEmulator(Emulator):
     """
 
     name = "magichour"
-    routes = ("upload_urls", "upload", "create", "poll", "delete", "download")
+    routes = ("upload_urls", "upload", "create", "poll", "delete", "account", "download")
     faults: ClassVar[dict[str, FaultSpec]] = {
         **COMMON_FAULTS,
         "project_error": FaultSpec(
@@ -298,8 +315,14 @@ class MagicHourEmulator(Emulator):
         download_ttl: float = 24 * 3600.0,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        credits: int = 10_000,
+        tier: str = "creator",
     ) -> None:
         super().__init__(api_key=api_key, latency=latency, port=port)
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}")
+        self.credits = credits
+        self.tier = tier
         self.download_ttl = download_ttl
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
@@ -346,6 +369,7 @@ class MagicHourEmulator(Emulator):
             return
         project.status = status
         if status in ("error", "canceled"):
+            self.credits += project.credits_charged
             project.credits_charged = 0  # refunded
         if status == "error" and project.error is None:
             project.error = dict(DEFAULT_ERROR)
@@ -388,6 +412,7 @@ class MagicHourEmulator(Emulator):
             "created_at": iso(project.created_at),
             "enabled": project.enabled,
             "credits_charged": project.credits_charged,
+            "total_frame_cost": project.credits_charged,
             "downloads": downloads,
             "error": project.error if project.status == "error" else None,
         }
@@ -457,6 +482,8 @@ class MagicHourEmulator(Emulator):
             return "upload" if method == "PUT" else None
         if path.startswith("/_cdn/"):
             return "download" if method == "GET" else None
+        if path == ACCOUNT_PATH:
+            return "account" if method == "GET" else None
         template = self.spec.match(path)
         return ROUTES.get((method, template)) if template else None
 
@@ -490,6 +517,8 @@ class MagicHourEmulator(Emulator):
                     return self._create(record, self._body(record))
                 case "poll":
                     return json_response(self._project_json(self._project(record)))
+                case "account":
+                    return json_response(self._account_json())
                 case _:  # delete
                     self._project(record).enabled = False
                     return Response(204)
@@ -596,10 +625,10 @@ class MagicHourEmulator(Emulator):
         assets = body["assets"]
         for name in ("person_file_path", "garment_file_path"):
             self._check_asset(record, name, assets[name])
-        if assets.get("garment_type") == "dresses":
-            self._refuse(
-                record, 422, "assets.garment_type: 'dresses' is deprecated, use 'entire_outfit'"
-            )
+        with self._lock:
+            if self.credits < CREDITS_PER_IMAGE:
+                self._refuse(record, 402, "Insufficient credits", violation=False)
+            self.credits -= CREDITS_PER_IMAGE
         now = time.time()
         project = Project(
             id=new_id(),
@@ -626,6 +655,28 @@ class MagicHourEmulator(Emulator):
                 "frame_cost": CREDITS_PER_IMAGE,
             }
         )
+
+    def _account_json(self) -> dict[str, Any]:
+        """``V1AccountListResponse`` of the SDK: what the account has left, and its plan."""
+        subscription = None
+        if self.tier != "free":
+            subscription = {
+                "name": self.tier.title(),
+                "status": "active",
+                "billing_interval": "month",
+                "cancel_at_period_end": False,
+                "current_period_end": iso(time.time() + 30 * 86400),
+                "price": {"amount": {"creator": 1500, "pro": 4900}.get(self.tier, 24900),
+                          "currency": "usd"},
+                "discount": None,
+            }  # fmt: skip
+        return {
+            "id": "account-emulator",
+            "email": "shop@example.com",
+            "credits": self.credits,
+            "tier": self.tier,
+            "subscription": subscription,
+        }
 
     def _download(self, record: RecordedRequest) -> Response:
         with self._lock:
