@@ -124,6 +124,17 @@ if os.environ.get("CHANGECLOTHES_API_KEY"):
         "TIMEOUT": 180,
         "ALLOW_PRIVATE_URLS": ALLOW_PRIVATE_URLS,
     }
+if os.environ.get("FASHN_API_KEY"):
+    PROVIDERS["fashn"] = {
+        "BACKEND": "django_tryon.providers.fashn.FashnProvider",
+        "API_KEY": os.environ["FASHN_API_KEY"],
+        "BASE_URL": os.environ.get("FASHN_BASE_URL", "https://api.fashn.ai"),
+        # Callbacks only make the shop poll sooner; unset, it polls.
+        "WEBHOOK_URL": os.environ.get("FASHN_WEBHOOK_URL", ""),
+        "WEBHOOK_TOKEN": os.environ.get("FASHN_WEBHOOK_TOKEN", ""),
+        "MAX_CONCURRENT": 6,  # FASHN's default concurrency limit
+        "ALLOW_PRIVATE_URLS": ALLOW_PRIVATE_URLS,
+    }
 TRYON = {
     "DEFAULT_PROVIDER": os.environ.get("TRYON_PROVIDER", "sandbox"),
     "PROVIDERS": PROVIDERS,

@@ -720,7 +720,8 @@ def test_fixture_fails_the_test_on_violations(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("provider", "env"), [("magichour", "MAGICHOUR"), ("changeclothes", "CHANGECLOTHES")]
+    ("provider", "env"),
+    [("magichour", "MAGICHOUR"), ("changeclothes", "CHANGECLOTHES"), ("fashn", "FASHN")],
 )
 def test_tryon_emulator_command(provider, env):
     script = textwrap.dedent(
