@@ -59,7 +59,12 @@ def test_subscribe_runs_polls_and_reports_credits_used(client, emulator):
         on_queue_update=lambda status: seen.append(status.status),
     )
     assert (result.status, result.error, result.credits_used) == ("completed", None, 1)
-    assert seen[-1] == "completed" and set(seen) <= {"starting", "in_queue", "processing", "completed"}
+    assert seen[-1] == "completed" and set(seen) <= {
+        "starting",
+        "in_queue",
+        "processing",
+        "completed",
+    }
     downloaded = httpx.get(result.output[0])
     assert downloaded.status_code == 200 and picture(downloaded.content).format == "PNG"
     assert emulator.balance == 999
@@ -190,9 +195,7 @@ def test_a_runtime_error_is_a_failed_status_with_its_name(client, emulator):
 
 def test_an_invalid_input_is_a_bad_request(client, emulator):
     with pytest.raises(fashn.BadRequestError) as raised:
-        client.predictions.run(
-            model_name="tryon-v1.6", inputs={**INPUTS, "category": "dresses"}
-        )
+        client.predictions.run(model_name="tryon-v1.6", inputs={**INPUTS, "category": "dresses"})
     assert raised.value.body["error"] == "BadRequest" and "category" in raised.value.body["message"]
     emulator.violations.clear()  # on purpose
 

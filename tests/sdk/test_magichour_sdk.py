@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 import pydantic
 import pytest
-from PIL import Image
-
 from magic_hour import Client
 from make_api_request import ApiError
+from PIL import Image
 
 from django_tryon.testing.emulators import MagicHourEmulator
 from tests.fixtures import make_image

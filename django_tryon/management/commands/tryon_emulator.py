@@ -30,7 +30,8 @@ class Command(BaseCommand):
             "--latency", type=float, default=2.0, help="Seconds a job takes (default 2)."
         )
         parser.add_argument(
-            "--api-key", help="The key the emulator accepts (default: mh-test-key / cc-test-key / fa-test-key)."
+            "--api-key",
+            help="The key the emulator accepts (default: mh-test-key / cc-test-key / fa-test-key).",
         )
         parser.add_argument(
             "--webhook-url", help="Magic Hour: where to send signed image.* events."
