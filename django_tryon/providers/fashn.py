@@ -265,12 +265,9 @@ class FashnProvider(HttpProvider):
                 error = PermanentError(
                     "invalid_input", self.error_message(response) or None, provider_code=name
                 )
-            case _ if status >= 500 or status == 429:
-                error = TransientError(
-                    "provider_unavailable", provider_code=name[:100], retry_after=retry_after
-                )
-            case _:
-                error = PermanentError("provider_error", provider_code=name[:100])
+            case _:  # InternalServerError, NotFound, a name FASHN may add: the status decides
+                error = super().error_for(response)
+                error.provider_code = name[:100]
         # "API-level errors ... do not include an id": no prediction exists.
         error.no_job_created = True
         return error
