@@ -97,7 +97,7 @@ if os.environ.get("TRYON_STORAGE") == "s3":
             "querystring_auth": True,
         },
     }
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
