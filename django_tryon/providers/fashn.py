@@ -241,13 +241,13 @@ class FashnProvider(HttpProvider):
             body = None
         name = body.get("error") if isinstance(body, dict) else None
         status = response.status_code
+        error: ProviderError
         if not isinstance(name, str):
             error = super().error_for(response)
             # A gateway refused it (502/503) or it was refused outright: nothing was created.
             error.no_job_created = status < 500 or status in (502, 503)
             return error
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        error: ProviderError
         match name:
             case "UnauthorizedAccess":
                 error = AccountError("auth_failed", provider_code=name)

@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from django_tryon.testing.fixtures import fashn_emulator, magichour_emulator  # noqa: F401
+
 from .support import TWO_PROVIDERS, add_photo, add_product
 
 
