@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 from django.utils.translation import gettext_lazy as _
@@ -64,8 +65,8 @@ IMAGE_MODES = ("base64", "url")
 _RUNNING = {"starting", "in_queue", "processing"}
 # Documented defaults: 6 predictions at once; at least this long after a 429 without a header.
 CONCURRENCY_WAIT = 5.0
-# Where the webhook view hands over the callback URL's ``token`` query parameter.
-WEBHOOK_TOKEN_HEADER = "x-tryon-query-token"  # noqa: S105 - a header name
+# Where the webhook view hands over the callback URL's query string.
+WEBHOOK_QUERY_HEADER = "x-tryon-query"
 
 # Runtime error names (``status: failed``) -> our codes. The pipeline problems are FASHN's
 # ("retry, no charge for failures"): the job fails with words saying so, and costs nothing.
@@ -200,12 +201,21 @@ class FashnProvider(HttpProvider):
 
     # Calling -------------------------------------------------------------------------
 
-    def webhook_url(self) -> str:
+    def webhook_url(self, reference: str) -> str:
+        """WEBHOOK_URL, with a token for this job when the alias has a WEBHOOK_TOKEN.
+
+        The URL travels in a query parameter (HTTP libraries log those): it carries an HMAC
+        of the job's reference with the secret, never the secret itself.
+        """
         url = str(self.option("WEBHOOK_URL") or "")
-        token = str(self.option("WEBHOOK_TOKEN") or "")
-        if url and token:
-            url += ("&" if urlsplit(url).query else "?") + urlencode({"token": token})
+        if url and self.option("WEBHOOK_TOKEN"):
+            query = urlencode({"ref": reference, "token": self.webhook_token(reference)})
+            url += ("&" if urlsplit(url).query else "?") + query
         return url
+
+    def webhook_token(self, reference: str) -> str:
+        secret = str(self.option("WEBHOOK_TOKEN") or "").encode()
+        return hmac.new(secret, reference.encode(), hashlib.sha256).hexdigest()[:32]
 
     def submit(self, request: TryOnRequest) -> ProviderJob:
         self.validate(request)
@@ -213,7 +223,10 @@ class FashnProvider(HttpProvider):
             "model_name": str(self.option("MODEL_NAME", MODEL_NAME)),
             "inputs": self.inputs_for(request),
         }
-        params = {"webhook_url": self.webhook_url()} if self.option("WEBHOOK_URL") else None
+        reference = request.name or "django-tryon"
+        params = (
+            {"webhook_url": self.webhook_url(reference)} if self.option("WEBHOOK_URL") else None
+        )
         response = self.call("POST", "/v1/run", json=body, params=params)
         if response.status_code >= 400:
             raise self.error_for(response)
@@ -382,16 +395,19 @@ class FashnProvider(HttpProvider):
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         """An unsigned callback: only its prediction id is read, as a hint to poll now.
 
-        With WEBHOOK_TOKEN set, the callback must carry it (the view passes the query string
-        as the ``x-tryon-query-token`` header); without WEBHOOK_URL, callbacks are refused.
+        With WEBHOOK_TOKEN set, the callback URL must carry a job's ``ref`` and its token
+        (the view passes the query string as the ``x-tryon-query`` header); without
+        WEBHOOK_URL, callbacks are refused.
         """
         if not self.option("WEBHOOK_URL"):
             raise WebhookRejected("webhooks_not_configured")
-        token = str(self.option("WEBHOOK_TOKEN") or "")
-        lower = {key.lower(): value for key, value in headers.items()}
-        given = lower.get(WEBHOOK_TOKEN_HEADER, "")
-        if token and not hmac.compare_digest(token.encode(), given.encode("utf-8", "replace")):
-            raise WebhookRejected("bad_token")
+        if self.option("WEBHOOK_TOKEN"):
+            lower = {key.lower(): value for key, value in headers.items()}
+            query = parse_qs(lower.get(WEBHOOK_QUERY_HEADER, ""))
+            reference, given = query.get("ref", [""])[0], query.get("token", [""])[0]
+            expected = self.webhook_token(reference)
+            if not reference or not hmac.compare_digest(expected.encode(), given.encode()):
+                raise WebhookRejected("bad_token")
         try:
             payload = json.loads(body)
             prediction_id = payload["id"]

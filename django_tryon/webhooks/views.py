@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from .. import pipeline
 from ..providers import UnknownProvider, get_provider
 from ..providers.base import WebhookRejected
-from ..providers.fashn import WEBHOOK_TOKEN_HEADER
+from ..providers.fashn import WEBHOOK_QUERY_HEADER
 
 logger = logging.getLogger("django_tryon.webhooks")
 
@@ -27,11 +27,11 @@ def provider_webhook(request: HttpRequest, alias: str) -> JsonResponse:
     return _handle(request, alias, dict(request.headers))
 
 
-@csrf_exempt  # unsigned by FASHN: the alias's WEBHOOK_TOKEN in the URL stands in
+@csrf_exempt  # unsigned by FASHN: a token derived from the alias's WEBHOOK_TOKEN stands in
 @require_POST
 def fashn_webhook(request: HttpRequest, alias: str) -> JsonResponse:
-    """FASHN's callbacks carry nothing to verify: the URL's ``token`` is all we check."""
-    headers = {**request.headers, WEBHOOK_TOKEN_HEADER: request.GET.get("token", "")}
+    """FASHN's callbacks carry nothing to verify: the URL's ``ref`` and ``token`` are checked."""
+    headers = {**request.headers, WEBHOOK_QUERY_HEADER: request.META.get("QUERY_STRING", "")}
     return _handle(request, alias, headers)
 
 

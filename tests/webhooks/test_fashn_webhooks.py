@@ -1,11 +1,14 @@
 """FASHN callbacks: unsigned, so a callback only makes the pipeline poll now; its body is
-never the result. The alias's WEBHOOK_TOKEN, carried in the callback URL, keeps strangers
-from even doing that."""
+never the result. A token in the callback URL (an HMAC of the job's reference with the
+alias's WEBHOOK_TOKEN, never the secret itself) keeps strangers from even doing that."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -32,15 +35,27 @@ def running(fa, settings, garment, model_photo):
     return job
 
 
-def post(client, body: dict, token: str | None = TOKEN):
-    url = URL if token is None else f"{URL}?token={token}"
+def callback_query(fa) -> str:
+    """The query of the webhook_url the job's run named, as FASHN would call it back."""
+    [run] = [r for r in fa.requests if r.route == "create"]
+    return urlsplit(run.query["webhook_url"][0]).query
+
+
+def post(client, body: dict, query: str | None = ""):
+    url = URL if not query else f"{URL}?{query}"
     return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
 def test_the_url_and_the_webhook_url_sent_with_each_run(fa, running):
     assert reverse("django_tryon:fashn_webhook", args=["fashn"]) == URL
     [run] = [r for r in fa.requests if r.route == "create"]
-    assert run.query["webhook_url"] == [f"https://shop.test{URL}?token={TOKEN}"]
+    [webhook_url] = run.query["webhook_url"]
+    assert webhook_url.startswith(f"https://shop.test{URL}?")
+    query = parse_qs(urlsplit(webhook_url).query)
+    reference = f"django-tryon job {running.pk}"
+    assert query["ref"] == [reference]
+    expected = hmac.new(TOKEN.encode(), reference.encode(), hashlib.sha256).hexdigest()[:32]
+    assert query["token"] == [expected] and TOKEN not in webhook_url  # never the secret
 
 
 def test_a_callback_makes_the_job_poll_now_and_the_status_decides(
@@ -50,7 +65,7 @@ def test_a_callback_makes_the_job_poll_now_and_the_status_decides(
     forged = {"id": running.provider_job_id, "status": "completed",
               "output": ["https://evil.test/not-ours.png"]}  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, forged)
+        response = post(client, forged, callback_query(fa))
     assert response.status_code == 200 and response.json() == {"ok": True, "ignored": False}
     assert queued_functions() == ["django_tryon.tasks.advance_job"]
     run_tasks()
@@ -64,23 +79,28 @@ def test_a_callback_claiming_success_for_a_running_job_changes_nothing(
     client, fa, running, run_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        post(client, {"id": running.provider_job_id, "status": "completed", "output": ["x"]})
+        body = {"id": running.provider_job_id, "status": "completed", "output": ["x"]}
+        post(client, body, callback_query(fa))
     run_tasks()
     running.refresh_from_db()
     assert running.status == Status.RUNNING and not running.result
 
 
-@pytest.mark.parametrize(("token", "reason"), [(None, "bad_token"), ("guess", "bad_token")])
-def test_a_callback_without_the_token_is_refused(client, running, token, reason):
-    response = post(client, {"id": running.provider_job_id}, token=token)
-    assert response.status_code == 400 and response.json()["error"] == reason
+@pytest.mark.parametrize(
+    "query",
+    ["", f"token={TOKEN}", "ref=django-tryon+job+1&token=guess", "ref=&token="],
+)
+def test_a_callback_without_a_valid_token_is_refused(client, running, query):
+    response = post(client, {"id": running.provider_job_id}, query)
+    assert response.status_code == 400 and response.json()["error"] == "bad_token"
     assert queued_functions() == []
 
 
-def test_malformed_and_unknown_callbacks(client, running):
-    response = client.post(f"{URL}?token={TOKEN}", data=b"{", content_type="application/json")
+def test_malformed_and_unknown_callbacks(client, fa, running):
+    query = callback_query(fa)
+    response = client.post(f"{URL}?{query}", data=b"{", content_type="application/json")
     assert response.status_code == 400 and response.json()["error"] == "malformed"
-    assert post(client, {"id": "someone-elses"}).json() == {"ok": True, "ignored": True}
+    assert post(client, {"id": "someone-elses"}, query).json() == {"ok": True, "ignored": True}
 
 
 def test_callbacks_are_refused_when_the_alias_has_no_webhook_url(client, fa):
@@ -102,4 +122,4 @@ def test_the_emulator_calls_back_when_the_prediction_ends(
     while not fa.callbacks_sent and time.monotonic() < deadline:
         time.sleep(0.05)
     [callback] = fa.callbacks_sent
-    assert callback.status_code == 200 and callback.url == f"{url}?token={TOKEN}"
+    assert callback.status_code == 200 and callback.url.startswith(f"{url}?ref=")
