@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import time
 import uuid
@@ -49,7 +48,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import PurePosixPath
-from typing import Any, ClassVar, NoReturn, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -63,7 +62,6 @@ from .base import (
     RecordedRequest,
     Refused,
     Response,
-    bearer_token,
     json_response,
     open_image,
     render_result,
@@ -352,19 +350,6 @@ class FashnEmulator(Emulator):
             )
         return super().fault_response(fault, record)
 
-    def _refuse(
-        self,
-        record: RecordedRequest,
-        status: int,
-        message: str,
-        *,
-        error: str | None = None,
-        violation: bool = True,
-    ) -> NoReturn:
-        if violation:
-            self.violate(record, message)
-        raise Refused(self.error_response(status, message, error=error))
-
     def handle(self, record: RecordedRequest) -> Answer:
         try:
             if record.route is None:
@@ -372,7 +357,9 @@ class FashnEmulator(Emulator):
                 return self.error_response(404, "Not Found")
             if record.route == "download":
                 return self._download(record)
-            self._authenticate(record)
+            self._authenticate(
+                record, missing="Unauthorized: Missing token", wrong="Unauthorized: Invalid token"
+            )
             match record.route:
                 case "create":
                     return self._run(record)
@@ -391,20 +378,8 @@ class FashnEmulator(Emulator):
         except Refused as refused:
             return refused.response
 
-    def _authenticate(self, record: RecordedRequest) -> None:
-        token = bearer_token(record)
-        if token is None:
-            self._refuse(record, 401, "Unauthorized: Missing token")
-        if not hmac.compare_digest(token, self.api_key):
-            self._refuse(record, 401, "Unauthorized: Invalid token", violation=False)
-
     def _run(self, record: RecordedRequest) -> Response:
-        if (record.headers.get_content_type() or "") != "application/json":
-            self._refuse(record, 400, "Content-Type must be application/json")
-        try:
-            body = record.json()
-        except ValueError:
-            self._refuse(record, 400, "The body is not JSON")
+        body = self._json_body(record, 400)
         errors = sorted(
             f"{'.'.join(map(str, error.absolute_path)) or 'body'}: {error.message}"
             for error in _RUN_VALIDATOR.iter_errors(body)

@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any, ClassVar, NoReturn, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -65,7 +65,6 @@ from .base import (
     RecordedRequest,
     Refused,
     Response,
-    bearer_token,
     json_response,
     new_id,
     open_image,
@@ -492,13 +491,6 @@ class MagicHourEmulator(Emulator):
     ) -> Response:
         return json_response({"message": message or HTTPStatus(status).phrase}, status, headers)
 
-    def _refuse(
-        self, record: RecordedRequest, status: int, message: str, *, violation: bool = True
-    ) -> NoReturn:
-        if violation:
-            self.violate(record, message)
-        raise Refused(self.error_response(status, message))
-
     def handle(self, record: RecordedRequest) -> Answer:
         try:
             match record.route:
@@ -525,21 +517,9 @@ class MagicHourEmulator(Emulator):
         except Refused as refused:
             return refused.response
 
-    def _authenticate(self, record: RecordedRequest) -> None:
-        token = bearer_token(record)
-        if token is None:
-            self._refuse(record, 401, "Unauthorized")  # a client bug, not a bad key
-        if not hmac.compare_digest(token, self.api_key):
-            self._refuse(record, 401, "Unauthorized", violation=False)
-
     def _body(self, record: RecordedRequest) -> Any:
         template = self.spec.match(record.path) or ""
-        if (record.headers.get_content_type() or "") != "application/json":
-            self._refuse(record, 422, "Content-Type must be application/json")
-        try:
-            body = record.json()
-        except ValueError:
-            self._refuse(record, 422, "The body is not JSON")
+        body = self._json_body(record, 422)
         errors = _errors(self.spec.request_validator(template, record.method), body)
         if errors:
             self._refuse(record, 422, "; ".join(errors))
