@@ -288,7 +288,11 @@ class FashnProvider(HttpProvider):
     # Following a job -----------------------------------------------------------------
 
     def poll(self, job: ProviderJob) -> ProviderJob:
-        response = self.call("GET", f"/v1/status/{quote(job.id, safe='')}")
+        return self.status_job(self.status_answer(job.id), job.id, job.data)
+
+    def status_answer(self, prediction_id: str) -> dict[str, Any]:
+        """``GET /v1/status/{id}``, as read; a prediction FASHN no longer tracks fails."""
+        response = self.call("GET", f"/v1/status/{quote(prediction_id, safe='')}")
         if response.status_code == 404:
             raise PermanentError(
                 "provider_error",
@@ -298,7 +302,7 @@ class FashnProvider(HttpProvider):
         status = self.json_or_error(response)
         if not isinstance(status, dict):
             raise TransientError("bad_response", provider_code="status_not_object")
-        return self.status_job(status, job.id, job.data)
+        return status
 
     def status_job(
         self, status: dict[str, Any], job_id: str, data: dict[str, Any] | None = None
@@ -355,9 +359,8 @@ class FashnProvider(HttpProvider):
 
     def _fresh_output(self, job: ProviderJob) -> str:
         """``output[0]`` read again: a base64 output is never stored with the job."""
-        response = self.call("GET", f"/v1/status/{quote(job.id, safe='')}")
-        status = self.json_or_error(response)
-        if not isinstance(status, dict) or status.get("status") != "completed":
+        status = self.status_answer(job.id)
+        if status.get("status") != "completed":
             raise TransientError("download_failed", provider_code="not_completed")
         output = status.get("output")
         if not isinstance(output, list) or not output:

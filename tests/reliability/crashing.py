@@ -141,8 +141,7 @@ class CrashingChangeClothes(CrashingMixin, ChangeClothesProvider):
 
 class CrashingFashn(CrashingMixin, FashnProvider):
     def poll(self, job: ProviderJob) -> ProviderJob:
-        response = self.call("GET", f"/v1/status/{job.id}")
-        status = self.json_or_error(response)
+        status = self.status_answer(job.id)
         # The answer is in; nothing of it is recorded yet.
         self._crash("mid_poll", job.data, job.id)
         return self.status_job(status, job.id, job.data)
