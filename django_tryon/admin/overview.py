@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from ..models import Status
 from ..providers import UnknownProvider, get_provider
 from ..services import activity, resume_provider
+from ..services.accounts import account_lines
 from .charts import stacked_bars
 from .pages import model_crumbs, render_page
 
@@ -80,6 +81,7 @@ def overview_page(job_admin: TryOnJobAdmin, request: HttpRequest) -> HttpRespons
         "queue_by_alias": by_alias,
         "queue_url": f"{changelist}?status__in={Status.PENDING},{Status.RUNNING}",
         "paused": activity.paused_aliases(),
+        "accounts": account_lines(),
         "can_resume": can_resume(request),
         "resume_url": reverse(f"{site}:django_tryon_tryonjob_resume"),
         "batches": [

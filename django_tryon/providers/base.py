@@ -110,6 +110,14 @@ class CheckResult:
     message: str
 
 
+@dataclass(frozen=True)
+class AccountSummary:
+    """What a provider tells of the account, for the admin: credits left and the plan."""
+
+    credits_left: int | None
+    plan: str = ""
+
+
 @dataclass
 class WebhookEvent:
     """A verified provider callback, reduced to what the pipeline acts on.
@@ -214,6 +222,13 @@ class BaseProvider:
     def check(self) -> CheckResult:
         """Verify the credentials as cheaply as possible, spending no credit."""
         return CheckResult(True, "Nothing to check.")
+
+    def account_summary(self) -> AccountSummary | None:
+        """Credits left and plan, where the provider can tell for free; None where it can't.
+
+        Raises ``ProviderError`` when the provider can tell but could not be asked now.
+        """
+        return None
 
     def extra_results(self, job: ProviderJob) -> list[str]:
         """Extra images to store with the result, by ``TryOnJob`` field name (e.g. ``"mask"``)."""

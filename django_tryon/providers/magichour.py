@@ -26,6 +26,8 @@ from urllib.parse import quote, urlsplit
 from PIL import Image
 
 from .base import (
+    AccountError,
+    AccountSummary,
     CheckResult,
     ErrorCode,
     ImageInput,
@@ -260,20 +262,31 @@ class MagicHourProvider(HttpProvider):
 
     # Credentials and webhooks ----------------------------------------------------------------
 
+    def account_summary(self) -> AccountSummary:
+        """``GET /v1/account``: credits left and the plan (``tier``), free of charge."""
+        account = self.json_or_error(self.call("GET", "/v1/account"))
+        credits = account.get("credits") if isinstance(account, dict) else None
+        if not isinstance(credits, int) or isinstance(credits, bool):
+            raise TransientError("bad_response", provider_code="account")
+        return AccountSummary(credits_left=credits, plan=str(account.get("tier") or ""))
+
     def check(self) -> CheckResult:
-        """An authenticated GET of a project that can't exist: 404 proves the key, free."""
+        """``GET /v1/account`` proves the key and tells credits left and plan, spending nothing."""
         try:
-            response = self.call("GET", "/v1/image-projects/django-tryon-credentials-check")
+            account = self.account_summary()
+        except AccountError as refused:
+            status = refused.provider_code.removeprefix("http_")
+            return CheckResult(False, f"Magic Hour answered HTTP {status}: {refused.message}")
         except ProviderError as unreachable:
             return CheckResult(
                 False, f"Magic Hour is unreachable at {self.base_url}: {unreachable.message}"
             )
-        if response.status_code in (200, 404):
-            return CheckResult(True, f"Magic Hour at {self.base_url} accepted the API key.")
-        refused = self.error_for(response)
-        return CheckResult(
-            False, f"Magic Hour answered HTTP {response.status_code}: {refused.message}"
-        )
+        left = f"{account.credits_left} credits left on the {account.plan or 'unknown'} plan"
+        if (account.credits_left or 0) < self.estimate_credits():
+            return CheckResult(
+                False, f"Magic Hour at {self.base_url} accepted the API key, but {left}."
+            )
+        return CheckResult(True, f"Magic Hour at {self.base_url} accepted the API key; {left}.")
 
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         secret = str(self.option("WEBHOOK_SECRET") or "")

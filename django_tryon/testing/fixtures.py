@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .emulators import ChangeClothesEmulator, Emulator, MagicHourEmulator
+from .emulators import ChangeClothesEmulator, Emulator, FashnEmulator, MagicHourEmulator
 
 
 def _check(emulator: Emulator) -> None:
@@ -52,5 +52,13 @@ def magichour_emulator() -> Iterator[MagicHourEmulator]:
 def changeclothes_emulator() -> Iterator[ChangeClothesEmulator]:
     """A running ``ChangeClothesEmulator`` (API key ``cc-test-key``, no latency)."""
     with ChangeClothesEmulator() as emulator:
+        yield emulator
+    _check(emulator)
+
+
+@pytest.fixture
+def fashn_emulator() -> Iterator[FashnEmulator]:
+    """A running ``FashnEmulator`` (API key ``fa-test-key``, no latency)."""
+    with FashnEmulator() as emulator:
         yield emulator
     _check(emulator)

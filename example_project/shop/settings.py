@@ -118,7 +118,7 @@ if os.environ.get("TRYON_STORAGE") == "s3":
         # Its own prefix of the private bucket; signed URLs of shoppers' files last 5 minutes.
         "OPTIONS": {**S3_OPTIONS, "location": "private", "querystring_expire": 300},
     }
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
@@ -143,6 +143,17 @@ if os.environ.get("CHANGECLOTHES_API_KEY"):
         "BASE_URL": os.environ.get("CHANGECLOTHES_BASE_URL", "https://changeclothesai.online"),
         # Change Clothes answers synchronously and can take minutes.
         "TIMEOUT": 180,
+        "ALLOW_PRIVATE_URLS": ALLOW_PRIVATE_URLS,
+    }
+if os.environ.get("FASHN_API_KEY"):
+    PROVIDERS["fashn"] = {
+        "BACKEND": "django_tryon.providers.fashn.FashnProvider",
+        "API_KEY": os.environ["FASHN_API_KEY"],
+        "BASE_URL": os.environ.get("FASHN_BASE_URL", "https://api.fashn.ai"),
+        # Callbacks only make the shop poll sooner; unset, it polls.
+        "WEBHOOK_URL": os.environ.get("FASHN_WEBHOOK_URL", ""),
+        "WEBHOOK_TOKEN": os.environ.get("FASHN_WEBHOOK_TOKEN", ""),
+        "MAX_CONCURRENT": 6,  # FASHN's default concurrency limit
         "ALLOW_PRIVATE_URLS": ALLOW_PRIVATE_URLS,
     }
 TRYON = {

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from django_tryon.testing.fixtures import fashn_emulator, magichour_emulator  # noqa: F401
+
 from .support import TWO_PROVIDERS, add_photo, add_product
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from django_tryon.models import Garment, ProviderState, Status, TryOnJob
 from django_tryon.services import generate
+from tests.providers.support import fa_alias, mh_alias
 
 from .support import pause, queries
 
@@ -123,3 +125,32 @@ def test_staff_who_may_not_see_jobs_get_no_entry(staff_client):
     client = staff_client("django_tryon.view_garment")
     assert f'href="{ENTRY}"' not in client.get("/admin/").content.decode()
     assert client.get(ENTRY).status_code == 403
+
+
+def test_overview_shows_the_credits_left_of_accounts_that_can_tell(
+    admin_client, shop, settings, magichour_emulator, fashn_emulator
+):
+    magichour_emulator.credits, magichour_emulator.tier = 1975, "pro"
+    fashn_emulator.balance = 42
+    settings.TRYON = {
+        **settings.TRYON,
+        "PROVIDERS": {
+            **settings.TRYON["PROVIDERS"],
+            "magichour": mh_alias(magichour_emulator),
+            "fashn": fa_alias(fashn_emulator),
+            "down": fa_alias(fashn_emulator, BASE_URL="http://127.0.0.1:9"),
+        },
+    }
+    cache.clear()
+    response = admin_client.get(OVERVIEW)
+    lines = {line.alias: line for line in response.context["accounts"]}
+    assert set(lines) == {"magichour", "fashn", "down"}  # the sandbox can't tell: left out
+    assert (lines["magichour"].credits_left, lines["magichour"].plan) == (1975, "pro")
+    assert lines["fashn"].credits_left == 42
+    assert lines["down"].credits_left is None and "could not reach" in lines["down"].problem
+    content = response.content.decode()
+    assert "Provider accounts" in content and "1975" in content
+    # Cached: a second visit asks no provider again.
+    asked = len(magichour_emulator.requests)
+    admin_client.get(OVERVIEW)
+    assert len(magichour_emulator.requests) == asked

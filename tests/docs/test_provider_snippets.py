@@ -20,6 +20,7 @@ ENV = {
     "MAGICHOUR_API_KEY": "mh-docs-key",
     "MAGICHOUR_WEBHOOK_SECRET": "whsec-docs",
     "CHANGECLOTHES_API_KEY": "cc-docs-key",
+    "FASHN_API_KEY": "fa-docs-key",
     "MAGICHOUR_SHOP_KEY": "mh-shop",
     "MAGICHOUR_CATALOGUE_KEY": "mh-catalogue",
 }
@@ -27,6 +28,7 @@ SETTINGS = [
     "providers/sandbox_settings.py",
     "providers/magichour_settings.py",
     "providers/changeclothes_settings.py",
+    "providers/fashn_settings.py",
     "providers/failover_settings.py",
     "providers/two_accounts.py",
 ]
@@ -77,6 +79,16 @@ def test_magichour_webhook_url_on_the_page_is_the_routed_one():
     assert routed in page
 
 
+def test_fashn_webhook_url_on_the_page_and_in_the_settings_is_the_routed_one():
+    from django.urls import reverse
+
+    page = (DOCS / "providers/fashn.md").read_text()
+    routed = reverse("django_tryon:fashn_webhook", args=["ALIAS"]).replace("ALIAS", "<alias>")
+    assert routed == "/tryon/webhooks/fashn/<alias>/" and routed in page
+    url = settings_from("providers/fashn_settings.py")["TRYON"]["PROVIDERS"]["fashn"]
+    assert url["WEBHOOK_URL"].endswith(routed.replace("<alias>", "fashn"))
+
+
 @pytest.mark.parametrize(
     ("provider", "command_snippet", "settings_snippets"),
     [
@@ -89,6 +101,11 @@ def test_magichour_webhook_url_on_the_page_is_the_routed_one():
             "changeclothes",
             "testing/emulator_changeclothes.sh",
             ("providers/changeclothes_settings.py", "providers/changeclothes_emulator.py"),
+        ),
+        (
+            "fashn",
+            "testing/emulator_fashn.sh",
+            ("providers/fashn_settings.py", "providers/fashn_emulator.py"),
         ),
     ],
 )

@@ -37,6 +37,10 @@ PROVIDER_PAGES = {
         "providers/changeclothes.py",
         "django_tryon.providers.changeclothes.ChangeClothesProvider",
     ),
+    "providers/fashn.md": (
+        "providers/fashn.py",
+        "django_tryon.providers.fashn.FashnProvider",
+    ),
 }
 
 

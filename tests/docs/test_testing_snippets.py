@@ -51,23 +51,29 @@ def test_the_example_tests_pass(tmp_path):
 def test_fault_table_lists_every_fault_of_every_emulator():
     import re
 
-    from django_tryon.testing.emulators import ChangeClothesEmulator, MagicHourEmulator
+    from django_tryon.testing.emulators import (
+        ChangeClothesEmulator,
+        FashnEmulator,
+        MagicHourEmulator,
+    )
     from tests.docs.support import DOCS
 
+    emulators = {
+        "Magic Hour": MagicHourEmulator,
+        "Change Clothes": ChangeClothesEmulator,
+        "FASHN": FashnEmulator,
+    }
     page = (DOCS / "testing.md").read_text()
     rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", page, re.M))
-    faults = {
-        **dict.fromkeys(MagicHourEmulator.faults, ""),
-        **dict.fromkeys(ChangeClothesEmulator.faults, ""),
-    }
-    assert set(rows) >= set(faults) - {"fields"}, set(faults) - set(rows)
+    faults = {name for emulator in emulators.values() for name in emulator.faults}
+    assert set(rows) >= faults, faults - set(rows)
     for name in faults:
         where = rows[name]
-        in_mh, in_cc = name in MagicHourEmulator.faults, name in ChangeClothesEmulator.faults
-        assert ("both" in where) == (in_mh and in_cc), name
-        if not (in_mh and in_cc):
-            assert ("Magic Hour" in where) == in_mh and ("Change Clothes" in where) == in_cc, name
-        for param in (
-            MagicHourEmulator.faults.get(name) or ChangeClothesEmulator.faults[name]
-        ).defaults:
-            assert f"`{param}`" in page, f"parameter {param} of {name} is not documented"
+        having = {label for label, emulator in emulators.items() if name in emulator.faults}
+        assert ("all" in where) == (having == set(emulators)), name
+        if having != set(emulators):
+            assert {label for label in emulators if label in where} == having, name
+        for emulator in emulators.values():
+            spec = emulator.faults.get(name)
+            for param in spec.defaults if spec else ():
+                assert f"`{param}`" in page, f"parameter {param} of {name} is not documented"

@@ -14,7 +14,7 @@ from django_tryon.models import Lease, ProviderState
 from django_tryon.providers.base import AccountError
 from django_tryon.services import checks
 from django_tryon.testing.queue import run_queued_tasks
-from tests.providers.support import cc_alias, mh_alias, set_alias_options, tryon
+from tests.providers.support import cc_alias, fa_alias, mh_alias, set_alias_options, tryon
 
 
 class BrokenStorage(InMemoryStorage):
@@ -156,3 +156,14 @@ def test_the_service_layer_returns_verdicts(mh, db, cluster_worker):
         ("private storage (tryon_private)", True),
         ("cluster", True),
     ]
+
+
+def test_magic_hour_and_fashn_report_their_credits_left(mh, fa, db, settings):
+    mh.credits, mh.tier = 500, "creator"
+    fa.balance = 77
+    settings.TRYON = tryon({"magichour": mh_alias(mh), "fashn": fa_alias(fa)}, "magichour")
+    out, error = run("magichour", "fashn", "--no-cluster")
+    assert error is None, out
+    assert "500 credits left on the creator plan" in out
+    assert "OK   credentials (fashn): FASHN at" in out and "77 credits left" in out
+    assert mh.create_calls == fa.create_calls == 0  # no credit spent

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.providers.support import cc_alias, mh_alias, tryon
+from tests.providers.support import cc_alias, fa_alias, mh_alias, tryon
 
 
 @pytest.fixture
@@ -21,3 +21,10 @@ def cc(changeclothes_emulator: Any, settings: Any) -> Any:
     """The Change Clothes emulator, and the default alias ``changeclothes`` pointed at it."""
     settings.TRYON = tryon({"changeclothes": cc_alias(changeclothes_emulator)}, "changeclothes")
     return changeclothes_emulator
+
+
+@pytest.fixture
+def fa(fashn_emulator: Any, settings: Any) -> Any:
+    """The FASHN emulator, and the default alias ``fashn`` pointed at it."""
+    settings.TRYON = tryon({"fashn": fa_alias(fashn_emulator)}, "fashn")
+    return fashn_emulator

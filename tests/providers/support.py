@@ -16,6 +16,7 @@ from tests.fixtures import make_image
 
 MH = "django_tryon.providers.magichour.MagicHourProvider"
 CC = "django_tryon.providers.changeclothes.ChangeClothesProvider"
+FA = "django_tryon.providers.fashn.FashnProvider"
 SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
 WEBHOOK_SECRET = "whsec-test-secret"
 
@@ -39,6 +40,17 @@ def cc_alias(emulator: Any, **options: Any) -> dict[str, Any]:
         "BASE_URL": emulator.base_url,
         "ALLOW_PRIVATE_URLS": True,
         "COST": 2,
+        **options,
+    }
+
+
+def fa_alias(emulator: Any, **options: Any) -> dict[str, Any]:
+    return {
+        "BACKEND": FA,
+        "API_KEY": emulator.api_key,
+        "BASE_URL": emulator.base_url,
+        "ALLOW_PRIVATE_URLS": True,
+        "FIRST_POLL_AFTER": 0,
         **options,
     }
 

@@ -11,7 +11,7 @@ import pytest
 from django_tryon.models import Status, TryOnJob
 from django_tryon.services import request_tryon
 from tests.cluster import wait_until
-from tests.providers.support import cc_alias, is_image, mh_alias, tryon
+from tests.providers.support import cc_alias, fa_alias, is_image, mh_alias, tryon
 
 pytestmark = pytest.mark.cluster
 BROKERS = [pytest.param("orm"), pytest.param("redis", marks=pytest.mark.redis)]
@@ -52,6 +52,25 @@ def test_magic_hour_through_qcluster(qcluster, magichour_emulator, garment, mode
             assert is_image(handle.read(), "PNG")
         assert magichour_emulator.projects[job.provider_job_id].enabled is False  # deleted
     assert len(magichour_emulator.projects) == 3  # one project per job, never two
+
+
+@pytest.mark.parametrize("broker", BROKERS)
+def test_fashn_through_qcluster(qcluster, fashn_emulator, garment, model_photo, broker):
+    fashn_emulator.latency = 1.0
+    fashn_emulator.concurrency_limit = 2  # three jobs: the third meets the cap and waits
+    alias = fa_alias(fashn_emulator, FIRST_POLL_AFTER=0.5, INPUTS={"mode": "performance"})
+    start(qcluster, broker, {"fashn": alias}, "fashn")
+    fashn_emulator.inject("http_error", route="create", status=429, error="RateLimitExceeded",
+                          retry_after=0)  # fmt: skip
+    jobs = [request_tryon(garment, model_photo, options={"seed": n}) for n in range(3)]
+    for job in jobs:
+        job = finished(job)
+        assert job.status == Status.SUCCEEDED, (job.error_code, job.error_message)
+        assert job.credits_charged == 1
+        with job.result.open("rb") as handle:
+            assert is_image(handle.read(), "PNG")
+    assert len(fashn_emulator.predictions) == 3  # one prediction per job, never two
+    assert fashn_emulator.balance == 1000 - 3
 
 
 @pytest.mark.parametrize("broker", BROKERS)

@@ -13,6 +13,7 @@ from django_tryon.models import ProviderState, Status, TryOnJob
 from django_tryon.pipeline import advance
 from django_tryon.providers.base import (
     AccountError,
+    AccountSummary,
     JobState,
     PermanentError,
     ProviderJob,
@@ -371,11 +372,24 @@ def test_magic_hour_cannot_cancel_an_image_project(mh):
 # Credentials ---------------------------------------------------------------------------------
 
 
-def test_check_is_one_free_authenticated_get(mh):
+def test_check_is_one_free_get_of_the_account_telling_credits_and_plan(mh):
+    mh.credits, mh.tier = 1234, "pro"
     result = provider().check()
     assert result.ok, result.message
-    assert [(r.method, r.route) for r in mh.requests] == [("GET", "poll")]
+    assert "1234 credits left on the pro plan" in result.message
+    assert [(r.method, r.route) for r in mh.requests] == [("GET", "account")]
     assert mh.create_calls == 0
+
+
+def test_check_fails_when_the_credits_left_do_not_pay_for_one_picture(mh):
+    mh.credits = 24
+    result = provider().check()
+    assert not result.ok and "24 credits left" in result.message
+
+
+def test_account_summary_is_what_the_account_endpoint_says(mh):
+    mh.credits, mh.tier = 75, "business"
+    assert provider().account_summary() == AccountSummary(credits_left=75, plan="business")
 
 
 def test_check_reports_a_refused_key_without_showing_it(mh, settings):

@@ -31,6 +31,7 @@ from django.core.files.storage import FileSystemStorage
 
 from django_tryon.providers.base import ProviderJob, TryOnRequest
 from django_tryon.providers.changeclothes import ChangeClothesProvider
+from django_tryon.providers.fashn import FashnProvider
 from django_tryon.providers.magichour import MagicHourProvider
 
 POINTS = ("before_submit", "after_create", "mid_poll", "mid_download", "mid_save")
@@ -138,6 +139,14 @@ class CrashingMagicHour(CrashingMixin, MagicHourProvider):
 
 class CrashingChangeClothes(CrashingMixin, ChangeClothesProvider):
     """Synchronous: no polls, so ``mid_poll`` never fires."""
+
+
+class CrashingFashn(CrashingMixin, FashnProvider):
+    def poll(self, job: ProviderJob) -> ProviderJob:
+        status = self.status_answer(job.id)
+        # The answer is in; nothing of it is recorded yet.
+        self._crash("mid_poll", job.data, job.id)
+        return self.status_job(status, job.id, job.data)
 
 
 class CrashingFileSystemStorage(FileSystemStorage):

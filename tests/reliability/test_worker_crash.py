@@ -37,17 +37,23 @@ pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
 
 CRASHING_MH = "tests.reliability.crashing.CrashingMagicHour"
 CRASHING_CC = "tests.reliability.crashing.CrashingChangeClothes"
+CRASHING_FA = "tests.reliability.crashing.CrashingFashn"
 CRASHING_FILES = "tests.reliability.crashing.CrashingFileSystemStorage"
 
 # Per alias: the crash points that exist for it. "magichour" polls in the submitting worker
 # (FIRST_POLL_AFTER 0), so its download and save follow at once; "mh_ticker" (same
 # emulator, a second account as far as the app knows) leaves polls to the ticker, which
 # is the process a mid-poll kill takes down. Change Clothes is synchronous: no poll.
+# FASHN is asynchronous like Magic Hour, with "fa_ticker" for its mid-poll kill.
 POINTS = {
     "magichour": ("before_submit", "after_create", "mid_download", "mid_save"),
     "mh_ticker": ("mid_poll",),
     "changeclothes": ("before_submit", "after_create", "mid_download", "mid_save"),
+    "fashn": ("before_submit", "after_create", "mid_download", "mid_save"),
+    "fa_ticker": ("mid_poll",),
 }
+# Aliases whose requests carry no job name: their creates are counted in total.
+UNNAMED = {"changeclothes": ("changeclothes",), "fashn": ("fashn", "fa_ticker")}
 # Provider creates per job: 2 only where the provider accepted before the worker died.
 CREATES = {"after_create": 2}
 # Resubmissions counted as uncertain: the worker died holding a claim to submit.
@@ -65,15 +71,18 @@ TIMING = {
 }
 
 
-def crash_settings(mh: Any, cc: Any, crash_dir: Path) -> dict[str, Any]:
+def crash_settings(mh: Any, cc: Any, fa: Any, crash_dir: Path) -> dict[str, Any]:
     common = {"ALLOW_PRIVATE_URLS": True, "TIMEOUT": 2, "CRASH_DIR": str(crash_dir)}
     magichour = {"BACKEND": CRASHING_MH, "API_KEY": mh.api_key, "BASE_URL": mh.base_url, **common}
+    fashn = {"BACKEND": CRASHING_FA, "API_KEY": fa.api_key, "BASE_URL": fa.base_url, **common}
     return {
         "DEFAULT_PROVIDER": "magichour",
         "PROVIDERS": {
             "sandbox": {"BACKEND": "django_tryon.providers.sandbox.SandboxProvider", "TIMEOUT": 2},
             "magichour": {**magichour, "FIRST_POLL_AFTER": 0},
             "mh_ticker": {**magichour, "FIRST_POLL_AFTER": 0.5},
+            "fashn": {**fashn, "FIRST_POLL_AFTER": 0},
+            "fa_ticker": {**fashn, "FIRST_POLL_AFTER": 0.5},
             "changeclothes": {
                 "BACKEND": CRASHING_CC,
                 "API_KEY": cc.api_key,
@@ -117,14 +126,21 @@ def terminal(ids: list[int]) -> int:
 
 @pytest.mark.parametrize("broker", ["orm", pytest.param("redis", marks=pytest.mark.redis)])
 def test_a_worker_killed_at_each_step(
-    qcluster, magichour_emulator, changeclothes_emulator, garment, model_photo, tmp_path, broker
+    qcluster,
+    magichour_emulator,
+    changeclothes_emulator,
+    fashn_emulator,
+    garment,
+    model_photo,
+    tmp_path,
+    broker,
 ):
     require_postgres()
     crash_dir = tmp_path / "crashes"
     crash_dir.mkdir()
     media = tmp_path / "media"
     storage = {"BACKEND": CRASHING_FILES, "OPTIONS": {"location": str(media)}}
-    settings = crash_settings(magichour_emulator, changeclothes_emulator, crash_dir)
+    settings = crash_settings(magichour_emulator, changeclothes_emulator, fashn_emulator, crash_dir)
     cluster = start(qcluster, broker, settings, storage)
 
     jobs: dict[tuple[str, str], TryOnJob] = {}
@@ -144,7 +160,9 @@ def test_a_worker_killed_at_each_step(
     # ...then, once the jobs beside them are done (a kill in a create would cost a second
     # create, by chance), the whole cluster dies and a new one takes over, as after a reboot.
     untouched = [job.pk for (alias, point), job in jobs.items() if point == "none"]
-    assert wait_until(lambda: terminal(untouched) == len(untouched), 30), diagnose(ids)
+    # Two ticker kills (mid_poll at Magic Hour and at FASHN) may each hold the ticker
+    # for a lease (32 s) before another ticker runs.
+    assert wait_until(lambda: terminal(untouched) == len(untouched), 80), diagnose(ids)
     cluster.kill()
     restarted = time.monotonic()
     start(qcluster, broker, settings, storage)
@@ -164,11 +182,11 @@ def test_a_worker_killed_at_each_step(
         found[alias, point] = job
         assert job.status == Status.SUCCEEDED, (alias, point, job.error_code, job.error_message)
         assert job.result and (media / job.result.name).exists()
-        if alias != "changeclothes":
+        if alias in ("magichour", "mh_ticker"):
             creates = creates_for(magichour_emulator, job)
             assert projects_named(magichour_emulator, job) == creates
         else:
-            creates = None  # counted in total below (Change Clothes requests carry no name)
+            creates = None  # counted in total below (these requests carry no name)
         if creates is not None:
             assert creates == CREATES.get(point, 1), (alias, point, creates)
         # The resubmission after a crash that may have left a job at the provider is counted.
@@ -179,8 +197,15 @@ def test_a_worker_killed_at_each_step(
             job.provider_data,
         )
 
-    cc_expected = sum(CREATES.get(point, 1) for point in (*POINTS["changeclothes"], "none"))
-    assert changeclothes_emulator.create_calls == cc_expected
+    for emulator, aliases in (
+        (changeclothes_emulator, UNNAMED["changeclothes"]),
+        (fashn_emulator, UNNAMED["fashn"]),
+    ):
+        expected = sum(
+            CREATES.get(point, 1) for alias in aliases for point in (*POINTS[alias], "none")
+        )
+        assert emulator.create_calls == expected, (emulator.name, emulator.create_calls)
+    assert len(fashn_emulator.predictions) == fashn_emulator.create_calls
     # Exactly one terminal state each, one stored result each, one provider job id each.
     assert TryOnJob.objects.filter(pk__in=ids).values("provider_job_id").distinct().count() == len(
         ids

@@ -30,9 +30,9 @@ from django_tryon.models import Status, TryOnJob
 from django_tryon.providers import get_provider
 from django_tryon.providers.base import ProviderError
 from django_tryon.services import request_tryon
-from django_tryon.testing.emulators import ChangeClothesEmulator, MagicHourEmulator
+from django_tryon.testing.emulators import ChangeClothesEmulator, FashnEmulator, MagicHourEmulator
 from tests.fixtures import make_image
-from tests.providers.support import cc_alias, mh_alias, sign
+from tests.providers.support import cc_alias, fa_alias, mh_alias, sign
 from tests.reliability.figures import record
 from tests.reliability.support import reliability_tryon, settle
 from tests.security.conftest import Browser
@@ -40,8 +40,10 @@ from tests.security.urls import Shop, routes, staff
 
 MH_KEY = "mhk_live_CANARY_5b1d9e0c7a2f"
 CC_KEY = "cck_live_CANARY_84e2a61f03bd"
+FA_KEY = "fa_live_CANARY_9d04c2b7e15f"
 WEBHOOK_SECRET = "whsec_CANARY_3c9f7e21d0aa"
-CANARIES = (MH_KEY, CC_KEY, WEBHOOK_SECRET)
+FA_TOKEN = "fatok_CANARY_61ab0e9d4c27"
+CANARIES = (MH_KEY, CC_KEY, FA_KEY, WEBHOOK_SECRET, FA_TOKEN)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,18 +95,28 @@ def collected() -> Iterator[Collector]:
 
 
 @pytest.fixture
-def emulators(settings: Any) -> Iterator[tuple[MagicHourEmulator, ChangeClothesEmulator]]:
-    with MagicHourEmulator(api_key=MH_KEY) as mh, ChangeClothesEmulator(api_key=CC_KEY) as cc:
+def emulators(settings: Any) -> Iterator[tuple[Any, ...]]:
+    with (
+        MagicHourEmulator(api_key=MH_KEY) as mh,
+        ChangeClothesEmulator(api_key=CC_KEY) as cc,
+        FashnEmulator(api_key=FA_KEY) as fa,
+    ):
         settings.TRYON = reliability_tryon(
             {
                 "magichour": mh_alias(mh, WEBHOOK_SECRET=WEBHOOK_SECRET, TIMEOUT=0.5),
                 "changeclothes": cc_alias(cc, TIMEOUT=0.5),
+                "fashn": fa_alias(
+                    fa,
+                    TIMEOUT=0.5,
+                    WEBHOOK_URL="https://shop.test/tryon/webhooks/fashn/fashn/",
+                    WEBHOOK_TOKEN=FA_TOKEN,
+                ),
             },
             "magichour",
             RATE_LIMITS={},
             MAX_TRANSIENT_ERRORS=2,
         )
-        yield mh, cc
+        yield mh, cc, fa
 
 
 FAULTS = [
@@ -127,10 +139,12 @@ def content(response: Any) -> bytes:
     return response.content
 
 
-def run_jobs(mh: Any, cc: Any, garment: Any, model_photo: Any, out: Collector) -> list[TryOnJob]:
+def run_jobs(
+    providers: dict[str, Any], garment: Any, model_photo: Any, out: Collector
+) -> list[TryOnJob]:
     jobs = []
     for n, (fault, route, params) in enumerate(FAULTS):
-        for alias, emulator in (("magichour", mh), ("changeclothes", cc)):
+        for alias, emulator in providers.items():
             if route == "create" or fault != "expired" or alias == "magichour":
                 emulator.inject(fault, route=route, **params)
             job = request_tryon(garment, model_photo, provider=alias, options={"n": n})
@@ -144,7 +158,7 @@ def run_jobs(mh: Any, cc: Any, garment: Any, model_photo: Any, out: Collector) -
             resume_provider(alias)
             jobs.append(job)
     # The providers' own errors, raised directly, as a shop's code would see them.
-    for alias, emulator in (("magichour", mh), ("changeclothes", cc)):
+    for alias, emulator in providers.items():
         for fault, route, params in FAULTS[:7]:
             emulator.inject(fault, route=route, **params)
             try:
@@ -160,8 +174,10 @@ def run_jobs(mh: Any, cc: Any, garment: Any, model_photo: Any, out: Collector) -
 def test_no_key_or_secret_in_anything_the_app_shows(
     emulators, collected, garment, model_photo, shopper_browser, capsys
 ):
-    mh, cc = emulators
-    jobs = run_jobs(mh, cc, garment, model_photo, collected)
+    mh, cc, fa = emulators
+    jobs = run_jobs(
+        {"magichour": mh, "changeclothes": cc, "fashn": fa}, garment, model_photo, collected
+    )
     assert {job.status for job in jobs} >= {Status.SUCCEEDED, Status.FAILED}
 
     # Refused webhooks: wrong secret, stale, unsigned (their answers and log lines).
@@ -169,6 +185,11 @@ def test_no_key_or_secret_in_anything_the_app_shows(
     for headers in (sign(body, secret="nope"), sign(body, secret=WEBHOOK_SECRET, timestamp=1), {}):
         response = Browser().post(
             "/tryon/webhooks/magichour/magichour/", body, "application/json", headers=headers
+        )
+        collected.add("webhook answer", response.content)
+    for query in ("ref=x&token=guess", ""):
+        response = Browser().post(
+            f"/tryon/webhooks/fashn/fashn/?{query}", b'{"id": "x"}', "application/json"
         )
         collected.add("webhook answer", response.content)
 
@@ -230,7 +251,7 @@ def test_no_key_or_secret_in_anything_the_app_shows(
     assert not collected.leaks(), "\n".join(collected.leaks())
     assert any("CANARY" not in t for _, t in collected.outputs)
     # The canaries were really in use: the emulators only accept them.
-    assert mh.create_calls and cc.create_calls
+    assert mh.create_calls and cc.create_calls and fa.create_calls
     record("security_probes", secrets_outputs=len(collected.outputs))
     record("secrets", outputs_checked=len(collected.outputs), admin_pages=pages, leaks=0)
 

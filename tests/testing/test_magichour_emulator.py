@@ -219,7 +219,6 @@ def test_credential_check_with_an_unknown_project(emulator, api):
         ({"garment_file_path": None}, "'garment_file_path' is a required property"),
         ({"person_file_path": "", "garment_file_path": "https://e.com/b.png"}, "person_file_path"),
         ({"garment_type": "shirt"}, "garment_type: 'shirt' is not one of"),
-        ({"garment_type": "dresses"}, "'dresses' is deprecated"),
         ({"person_file_path": "http://example.com/a.jpg"}, "URLs must use https"),
         ({"person_file_path": "https://example.com/photo"}, "must end in an image file extension"),
         (
@@ -687,13 +686,13 @@ def test_fixture_fails_the_test_on_violations(tmp_path):
             import requests
             pytest_plugins = ["django_tryon.testing.fixtures"]
 
-            def test_sends_dresses(magichour_emulator):
+            def test_sends_plain_http(magichour_emulator):
                 response = requests.post(
                     magichour_emulator.url("/v1/ai-clothes-changer"),
                     headers={"Authorization": "Bearer mh-test-key"},
-                    json={"assets": {"person_file_path": "https://e.com/a.jpg",
+                    json={"assets": {"person_file_path": "http://e.com/a.jpg",
                                      "garment_file_path": "https://e.com/b.jpg",
-                                     "garment_type": "dresses"}},
+                                     "garment_type": "upper_body"}},
                 )
                 assert response.status_code == 422  # handled, yet the test must fail
             """
@@ -717,11 +716,12 @@ def test_fixture_fails_the_test_on_violations(tmp_path):
     )
     assert result.returncode == 1, result.stdout
     assert "1 passed, 1 error" in result.stdout
-    assert "'dresses' is deprecated" in result.stdout
+    assert "URLs must use https" in result.stdout
 
 
 @pytest.mark.parametrize(
-    ("provider", "env"), [("magichour", "MAGICHOUR"), ("changeclothes", "CHANGECLOTHES")]
+    ("provider", "env"),
+    [("magichour", "MAGICHOUR"), ("changeclothes", "CHANGECLOTHES"), ("fashn", "FASHN")],
 )
 def test_tryon_emulator_command(provider, env):
     script = textwrap.dedent(
@@ -749,3 +749,50 @@ def test_tryon_emulator_command(provider, env):
         process.kill()
     assert process.returncode == 0
     assert "POST /nowhere -> 404" in output and output.rstrip().endswith("Stopped.")
+
+
+# -- what the official SDK's models add to the published spec --------------------------------
+
+
+def test_projects_carry_total_frame_cost_and_dresses_is_still_accepted(emulator, api):
+    response = api.post(
+        emulator.url(CREATE),
+        json={
+            "assets": {
+                "person_file_path": upload(api, emulator, image_bytes()),
+                "garment_file_path": upload(api, emulator, image_bytes()),
+                "garment_type": "dresses",  # deprecated, yet listed by the spec and the SDK
+            }
+        },
+    )
+    created = assert_matches_spec(response, CREATE, "post")
+    project = poll(api, emulator, created["id"])
+    assert project["total_frame_cost"] == project["credits_charged"] == 25
+    assert emulator.projects[created["id"]].garment_type == "dresses"
+    assert emulator.violations == []
+
+
+def test_account_tells_credits_left_and_plan_and_creates_spend_them(emulator, api):
+    emulator.credits = 60
+    account = api.get(emulator.url("/v1/account")).json()
+    assert (account["credits"], account["tier"]) == (60, "creator")
+    assert account["subscription"]["status"] == "active"
+
+    def create() -> requests.Response:
+        return api.post(
+            emulator.url(CREATE),
+            json={
+                "assets": {
+                    "person_file_path": upload(api, emulator, image_bytes()),
+                    "garment_file_path": upload(api, emulator, image_bytes()),
+                }
+            },
+        )
+
+    assert create().status_code == create().status_code == 200
+    assert api.get(emulator.url("/v1/account")).json()["credits"] == 10
+    refused = create()
+    assert refused.status_code == 402 and refused.json() == {"message": "Insufficient credits"}
+    unauthenticated = requests.get(emulator.url("/v1/account"), timeout=5)
+    assert unauthenticated.status_code == 401
+    emulator.violations.clear()  # the request without a key was on purpose

@@ -9,7 +9,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_tryon.testing.emulators import ChangeClothesEmulator, Emulator, MagicHourEmulator
+from django_tryon.testing.emulators import (
+    ChangeClothesEmulator,
+    Emulator,
+    FashnEmulator,
+    MagicHourEmulator,
+)
 
 
 class Command(BaseCommand):
@@ -17,7 +22,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # the emulator uses none of the shop's settings
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("provider", choices=["magichour", "changeclothes"])
+        parser.add_argument("provider", choices=["magichour", "changeclothes", "fashn"])
         parser.add_argument(
             "--port", type=int, default=0, help="Port on 127.0.0.1 (default: a free one)."
         )
@@ -25,7 +30,8 @@ class Command(BaseCommand):
             "--latency", type=float, default=2.0, help="Seconds a job takes (default 2)."
         )
         parser.add_argument(
-            "--api-key", help="The key the emulator accepts (default: mh-test-key / cc-test-key)."
+            "--api-key",
+            help="The key the emulator accepts (default: mh-test-key / cc-test-key / fa-test-key).",
         )
         parser.add_argument(
             "--webhook-url", help="Magic Hour: where to send signed image.* events."
@@ -45,11 +51,16 @@ class Command(BaseCommand):
         common = {"port": options["port"], "latency": options["latency"]}
         if options["api_key"]:
             common["api_key"] = options["api_key"]
-        emulator: Emulator = (
-            MagicHourEmulator(webhook_url=webhook_url, webhook_secret=webhook_secret, **common)
-            if provider == "magichour"
-            else ChangeClothesEmulator(**common)
-        )
+        emulator: Emulator
+        if provider == "magichour":
+            emulator = MagicHourEmulator(
+                webhook_url=webhook_url, webhook_secret=webhook_secret, **common
+            )
+        elif provider == "fashn":
+            # FASHN sends callbacks to the webhook_url each run names (FASHN_WEBHOOK_URL).
+            emulator = FashnEmulator(**common)
+        else:
+            emulator = ChangeClothesEmulator(**common)
         handler = logging.StreamHandler(self.stdout)
         logger = logging.getLogger("django_tryon.testing")
         logger.addHandler(handler)

@@ -2,14 +2,17 @@
 
 from .base import Emulator, Fault, FaultSpec, RecordedRequest
 from .changeclothes import ChangeClothesEmulator
+from .fashn import FashnEmulator, SentCallback
 from .magichour import MagicHourEmulator, SentWebhook
 
 __all__ = [
     "ChangeClothesEmulator",
     "Emulator",
+    "FashnEmulator",
     "Fault",
     "FaultSpec",
     "MagicHourEmulator",
     "RecordedRequest",
+    "SentCallback",
     "SentWebhook",
 ]

@@ -13,6 +13,7 @@ the error answer, because the real service would have refused the request too.
 from __future__ import annotations
 
 import abc
+import hmac
 import io
 import json
 import logging
@@ -29,7 +30,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NoReturn, Self
 from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -413,6 +414,40 @@ class Emulator(abc.ABC):
         self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
     ) -> Response:
         """An HTTP error in the provider's own JSON shape (``message`` defaults to the phrase)."""
+
+    def _refuse(
+        self,
+        record: RecordedRequest,
+        status: int,
+        message: str,
+        *,
+        violation: bool = True,
+        **details: Any,
+    ) -> NoReturn:
+        """Stop handling ``record`` and answer an error: a violation unless ``violation`` is
+        False (a refusal the client could not have avoided: a wrong key, no credits...)."""
+        if violation:
+            self.violate(record, message)
+        raise Refused(self.error_response(status, message, **details))
+
+    def _authenticate(
+        self, record: RecordedRequest, *, missing: str = "Unauthorized", wrong: str = "Unauthorized"
+    ) -> None:
+        """A Bearer key: none is a client bug (a violation), a wrong one is not."""
+        token = bearer_token(record)
+        if token is None:
+            self._refuse(record, 401, missing)
+        if not hmac.compare_digest(token, self.api_key):
+            self._refuse(record, 401, wrong, violation=False)
+
+    def _json_body(self, record: RecordedRequest, status: int) -> Any:
+        """The request's JSON body, or the error ``status`` for one that isn't JSON."""
+        if (record.headers.get_content_type() or "") != "application/json":
+            self._refuse(record, status, "Content-Type must be application/json")
+        try:
+            return record.json()
+        except ValueError:
+            self._refuse(record, status, "The body is not JSON")
 
     def violate(self, record: RecordedRequest, message: str) -> None:
         text = f"{record.method} {record.path}: {message}"

@@ -17,6 +17,10 @@ header gives 10001, a wrong key 30001. An invalid parameter gives 10004 with
 Images may be a file part, a ``data:image/<type>;base64,...`` string or an http(s) URL
 (never fetched). ``requests[-1].input_modes`` tells which, judged by content: clients such
 as requests' ``files=`` send plain strings as file parts too.
+
+Change Clothes AI publishes no official Python SDK (none on the package index; its API
+document gives a ``requests`` example instead, which
+``tests/testing/test_changeclothes_emulator.py`` follows against this emulator).
 """
 
 from __future__ import annotations

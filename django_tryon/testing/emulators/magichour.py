@@ -7,20 +7,35 @@ Routes (the names ``inject`` takes):
 - ``create``: ``POST /v1/ai-clothes-changer`` (25 credits per image);
 - ``poll``: ``GET /v1/image-projects/{id}``;
 - ``delete``: ``DELETE /v1/image-projects/{id}`` (204);
+- ``account``: ``GET /v1/account``: credits left, plan (``tier``) and subscription;
 - ``download``: ``GET /_cdn/{id}/output.png?expires=...``, a PNG made with Pillow.
 
 A project is ``queued`` for the first half of ``latency`` seconds, ``rendering`` for the
 second half, then ``complete`` (or ``error``/``canceled`` when a fault says so; both
-refund the credits). ``set_status`` moves a project by hand.
+refund the credits). ``set_status`` moves a project by hand. Each create spends 25 of the
+account's ``credits``; with fewer left, it answers 402.
 
 Every API request is validated against ``magichour_openapi.json`` (the shipped part of the
 official spec) plus the rules its descriptions state (valid extensions, assets that are
-uploaded file paths or https URLs, no deprecated ``dresses``). A mismatch is recorded in
-``violations`` and answered 422 with the details in ``message``.
+uploaded file paths or https URLs). A mismatch is recorded in ``violations`` and answered
+422 with the details in ``message``.
 
-Credential check: ``GET /v1/image-projects/{id}`` of an id that doesn't exist is an
-authenticated request that costs nothing and changes nothing. It answers 404 with a valid
-key and 401 with a bad one.
+The official SDK (``magic-hour`` 0.90.0) is generated from a newer spec than the published
+one (magichourhq/docs at f5df0c5). Where they disagree the emulator follows the SDK's
+models, which describe what the service sends:
+
+- ``POST /v1/ai-clothes-changer`` answers ``frame_cost`` besides ``credits_charged``
+  (``V1AiClothesChangerCreateResponse`` requires both);
+- ``GET /v1/image-projects/{id}`` carries ``total_frame_cost``
+  (``V1ImageProjectsGetResponse`` requires it; the published spec lacks it);
+- ``GET /v1/account`` exists (``V1AccountListResponse``: ``id``, ``credits``, ``tier`` in
+  business/creator/free/pro, optional ``email`` and ``subscription``); the published spec
+  has no such operation, so its answer is not checked against the spec subset;
+- ``garment_type: "dresses"`` is accepted, as both still list it (deprecated in favour of
+  ``entire_outfit``; the provider never sends it).
+
+Credential check: ``GET /v1/account`` is an authenticated request that costs nothing and
+changes nothing. It answers 200 with a valid key and 401 with a bad one.
 """
 
 from __future__ import annotations
@@ -37,7 +52,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any, ClassVar, NoReturn, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -50,7 +65,6 @@ from .base import (
     RecordedRequest,
     Refused,
     Response,
-    bearer_token,
     json_response,
     new_id,
     open_image,
@@ -125,6 +139,8 @@ ROUTES = {
     ("GET", "/v1/image-projects/{id}"): "poll",
     ("DELETE", "/v1/image-projects/{id}"): "delete",
 }
+ACCOUNT_PATH = "/v1/account"  # in the SDK, not in the published spec
+TIERS = ("business", "creator", "free", "pro")
 
 # OpenAPI 3.0 schemas are JSON Schema draft 4 plus ``nullable``. Formats are checked with
 # the standard library so the result doesn't depend on optional jsonschema extras.
@@ -272,7 +288,7 @@ class MagicHourEmulator(Emulator):
     """
 
     name = "magichour"
-    routes = ("upload_urls", "upload", "create", "poll", "delete", "download")
+    routes = ("upload_urls", "upload", "create", "poll", "delete", "account", "download")
     faults: ClassVar[dict[str, FaultSpec]] = {
         **COMMON_FAULTS,
         "project_error": FaultSpec(
@@ -298,8 +314,14 @@ class MagicHourEmulator(Emulator):
         download_ttl: float = 24 * 3600.0,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        credits: int = 10_000,
+        tier: str = "creator",
     ) -> None:
         super().__init__(api_key=api_key, latency=latency, port=port)
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}")
+        self.credits = credits
+        self.tier = tier
         self.download_ttl = download_ttl
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
@@ -346,6 +368,7 @@ class MagicHourEmulator(Emulator):
             return
         project.status = status
         if status in ("error", "canceled"):
+            self.credits += project.credits_charged
             project.credits_charged = 0  # refunded
         if status == "error" and project.error is None:
             project.error = dict(DEFAULT_ERROR)
@@ -388,6 +411,7 @@ class MagicHourEmulator(Emulator):
             "created_at": iso(project.created_at),
             "enabled": project.enabled,
             "credits_charged": project.credits_charged,
+            "total_frame_cost": project.credits_charged,
             "downloads": downloads,
             "error": project.error if project.status == "error" else None,
         }
@@ -457,6 +481,8 @@ class MagicHourEmulator(Emulator):
             return "upload" if method == "PUT" else None
         if path.startswith("/_cdn/"):
             return "download" if method == "GET" else None
+        if path == ACCOUNT_PATH:
+            return "account" if method == "GET" else None
         template = self.spec.match(path)
         return ROUTES.get((method, template)) if template else None
 
@@ -464,13 +490,6 @@ class MagicHourEmulator(Emulator):
         self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
     ) -> Response:
         return json_response({"message": message or HTTPStatus(status).phrase}, status, headers)
-
-    def _refuse(
-        self, record: RecordedRequest, status: int, message: str, *, violation: bool = True
-    ) -> NoReturn:
-        if violation:
-            self.violate(record, message)
-        raise Refused(self.error_response(status, message))
 
     def handle(self, record: RecordedRequest) -> Answer:
         try:
@@ -490,27 +509,17 @@ class MagicHourEmulator(Emulator):
                     return self._create(record, self._body(record))
                 case "poll":
                     return json_response(self._project_json(self._project(record)))
+                case "account":
+                    return json_response(self._account_json())
                 case _:  # delete
                     self._project(record).enabled = False
                     return Response(204)
         except Refused as refused:
             return refused.response
 
-    def _authenticate(self, record: RecordedRequest) -> None:
-        token = bearer_token(record)
-        if token is None:
-            self._refuse(record, 401, "Unauthorized")  # a client bug, not a bad key
-        if not hmac.compare_digest(token, self.api_key):
-            self._refuse(record, 401, "Unauthorized", violation=False)
-
     def _body(self, record: RecordedRequest) -> Any:
         template = self.spec.match(record.path) or ""
-        if (record.headers.get_content_type() or "") != "application/json":
-            self._refuse(record, 422, "Content-Type must be application/json")
-        try:
-            body = record.json()
-        except ValueError:
-            self._refuse(record, 422, "The body is not JSON")
+        body = self._json_body(record, 422)
         errors = _errors(self.spec.request_validator(template, record.method), body)
         if errors:
             self._refuse(record, 422, "; ".join(errors))
@@ -596,10 +605,10 @@ class MagicHourEmulator(Emulator):
         assets = body["assets"]
         for name in ("person_file_path", "garment_file_path"):
             self._check_asset(record, name, assets[name])
-        if assets.get("garment_type") == "dresses":
-            self._refuse(
-                record, 422, "assets.garment_type: 'dresses' is deprecated, use 'entire_outfit'"
-            )
+        with self._lock:
+            if self.credits < CREDITS_PER_IMAGE:
+                self._refuse(record, 402, "Insufficient credits", violation=False)
+            self.credits -= CREDITS_PER_IMAGE
         now = time.time()
         project = Project(
             id=new_id(),
@@ -626,6 +635,28 @@ class MagicHourEmulator(Emulator):
                 "frame_cost": CREDITS_PER_IMAGE,
             }
         )
+
+    def _account_json(self) -> dict[str, Any]:
+        """``V1AccountListResponse`` of the SDK: what the account has left, and its plan."""
+        subscription = None
+        if self.tier != "free":
+            subscription = {
+                "name": self.tier.title(),
+                "status": "active",
+                "billing_interval": "month",
+                "cancel_at_period_end": False,
+                "current_period_end": iso(time.time() + 30 * 86400),
+                "price": {"amount": {"creator": 1500, "pro": 4900}.get(self.tier, 24900),
+                          "currency": "usd"},
+                "discount": None,
+            }  # fmt: skip
+        return {
+            "id": "account-emulator",
+            "email": "shop@example.com",
+            "credits": self.credits,
+            "tier": self.tier,
+            "subscription": subscription,
+        }
 
     def _download(self, record: RecordedRequest) -> Response:
         with self._lock:

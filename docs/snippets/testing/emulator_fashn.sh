@@ -1,0 +1,1 @@
+python manage.py tryon_emulator fashn --port 8703

@@ -1,0 +1,5 @@
+from django_tryon.testing.fixtures import (  # noqa: F401
+    changeclothes_emulator,
+    fashn_emulator,
+    magichour_emulator,
+)
