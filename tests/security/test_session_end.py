@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from django_tryon.models import TryOnJob
+from django_tryon.models import Status, TryOnJob
 from django_tryon.services.owners import OWNER_COOKIE
 from tests.security.conftest import Browser
 from tests.security.test_idor import endpoints, owned_job
@@ -116,6 +116,9 @@ def test_a_poll_still_costs_one_query_with_database_sessions(garment, settings):
     settings.TRYON = {**settings.TRYON, "RATE_LIMITS": {}}
     shopper = Browser()
     job = owned_job(shopper, garment)
+    # What widgets poll: a job still running (once it offers its result, the product's
+    # availability is asked too, once).
+    TryOnJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
     url = f"/tryon/jobs/{job.token}/"
     shopper.get(url)  # warm caches (content types, URL resolver, the prepared query)
     with CaptureQueriesContext(connection) as queries:
