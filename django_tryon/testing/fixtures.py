@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .emulators import ChangeClothesEmulator, Emulator, MagicHourEmulator
+from .emulators import ChangeClothesEmulator, Emulator, MagicHourEmulator, VertexEmulator
 
 
 def _check(emulator: Emulator) -> None:
@@ -52,5 +52,14 @@ def magichour_emulator() -> Iterator[MagicHourEmulator]:
 def changeclothes_emulator() -> Iterator[ChangeClothesEmulator]:
     """A running ``ChangeClothesEmulator`` (API key ``cc-test-key``, no latency)."""
     with ChangeClothesEmulator() as emulator:
+        yield emulator
+    _check(emulator)
+
+
+@pytest.fixture
+def vertex_emulator() -> Iterator[VertexEmulator]:
+    """A running ``VertexEmulator`` (project ``tryon-test``, access token ``vertex-test-token``,
+    a token endpoint at ``token_uri`` for service-account credentials, no latency)."""
+    with VertexEmulator() as emulator:
         yield emulator
     _check(emulator)

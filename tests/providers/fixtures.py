@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.providers.support import cc_alias, mh_alias, tryon
+from tests.providers.support import cc_alias, mh_alias, tryon, vertex_alias
 
 
 @pytest.fixture
@@ -21,3 +21,10 @@ def cc(changeclothes_emulator: Any, settings: Any) -> Any:
     """The Change Clothes emulator, and the default alias ``changeclothes`` pointed at it."""
     settings.TRYON = tryon({"changeclothes": cc_alias(changeclothes_emulator)}, "changeclothes")
     return changeclothes_emulator
+
+
+@pytest.fixture
+def vtx(vertex_emulator: Any, settings: Any) -> Any:
+    """The Vertex emulator, and the default alias ``vertex`` pointed at it."""
+    settings.TRYON = tryon({"vertex": vertex_alias(vertex_emulator)}, "vertex")
+    return vertex_emulator

@@ -17,6 +17,7 @@ from tests.fixtures import make_image
 MH = "django_tryon.providers.magichour.MagicHourProvider"
 CC = "django_tryon.providers.changeclothes.ChangeClothesProvider"
 SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
+VERTEX = "django_tryon.providers.vertex.VertexProvider"
 WEBHOOK_SECRET = "whsec-test-secret"
 
 
@@ -39,6 +40,18 @@ def cc_alias(emulator: Any, **options: Any) -> dict[str, Any]:
         "BASE_URL": emulator.base_url,
         "ALLOW_PRIVATE_URLS": True,
         "COST": 2,
+        **options,
+    }
+
+
+def vertex_alias(emulator: Any, **options: Any) -> dict[str, Any]:
+    return {
+        "BACKEND": VERTEX,
+        "PROJECT": emulator.project,
+        "REGION": "europe-west4",
+        "ACCESS_TOKEN": emulator.access_token,
+        "BASE_URL": emulator.base_url,
+        "COST": 3,
         **options,
     }
 

@@ -3,6 +3,7 @@
 from .base import Emulator, Fault, FaultSpec, RecordedRequest
 from .changeclothes import ChangeClothesEmulator
 from .magichour import MagicHourEmulator, SentWebhook
+from .vertex import VertexEmulator
 
 __all__ = [
     "ChangeClothesEmulator",
@@ -12,4 +13,5 @@ __all__ = [
     "MagicHourEmulator",
     "RecordedRequest",
     "SentWebhook",
+    "VertexEmulator",
 ]
