@@ -120,3 +120,23 @@ def sign(body: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
 
 def routes(emulator: Any) -> list[str | None]:
     return [record.route for record in emulator.requests]
+
+
+def service_account_key() -> dict[str, str]:
+    """A service account key as Google issues them, with a fresh RSA key (it signs real JWTs)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "tryon-test",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "tryon@tryon-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }

@@ -17,6 +17,7 @@ from tests.providers.support import (
     image,
     is_image,
     provider,
+    service_account_key,
     set_alias_options,
     tryon,
     tryon_request,
@@ -291,25 +292,7 @@ JWT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 @pytest.fixture
 def sa_key():
-    """A service account key of the kind Google issues, with a fresh RSA key."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return {
-        "type": "service_account",
-        "project_id": "tryon-test",
-        "private_key_id": "k1",
-        "private_key": pem,
-        "client_email": "tryon@tryon-test.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
+    return service_account_key()
 
 
 def test_a_service_account_key_file_gets_a_token_then_calls(
