@@ -32,6 +32,7 @@ from django.core.files.storage import FileSystemStorage
 from django_tryon.providers.base import ProviderJob, TryOnRequest
 from django_tryon.providers.changeclothes import ChangeClothesProvider
 from django_tryon.providers.magichour import MagicHourProvider
+from django_tryon.providers.vertex import VertexProvider
 
 POINTS = ("before_submit", "after_create", "mid_poll", "mid_download", "mid_save")
 
@@ -136,6 +137,10 @@ class CrashingMagicHour(CrashingMixin, MagicHourProvider):
 
 class CrashingChangeClothes(CrashingMixin, ChangeClothesProvider):
     """Synchronous: no polls, so ``mid_poll`` never fires."""
+
+
+class CrashingVertex(CrashingMixin, VertexProvider):
+    """Synchronous, with the picture in the answer: no poll, no download to kill."""
 
 
 class CrashingFileSystemStorage(FileSystemStorage):

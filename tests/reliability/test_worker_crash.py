@@ -37,6 +37,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
 
 CRASHING_MH = "tests.reliability.crashing.CrashingMagicHour"
 CRASHING_CC = "tests.reliability.crashing.CrashingChangeClothes"
+CRASHING_VERTEX = "tests.reliability.crashing.CrashingVertex"
 CRASHING_FILES = "tests.reliability.crashing.CrashingFileSystemStorage"
 
 # Per alias: the crash points that exist for it. "magichour" polls in the submitting worker
@@ -47,9 +48,15 @@ POINTS = {
     "magichour": ("before_submit", "after_create", "mid_download", "mid_save"),
     "mh_ticker": ("mid_poll",),
     "changeclothes": ("before_submit", "after_create", "mid_download", "mid_save"),
+    # Vertex answers with the picture itself: nothing to download, and a worker that dies
+    # while saving it takes the only copy along, so the next one asks Google again.
+    "vertex": ("before_submit", "after_create", "mid_save"),
 }
 # Provider creates per job: 2 only where the provider accepted before the worker died.
 CREATES = {"after_create": 2}
+VERTEX_CREATES = {**CREATES, "mid_save": 2}
+# Aliases whose emulator can't tell jobs apart: their creates are counted in total.
+COUNTED_IN_TOTAL = ("changeclothes", "vertex")
 # Resubmissions counted as uncertain: the worker died holding a claim to submit.
 UNCERTAIN = {"before_submit": 1, "after_create": 1}
 
@@ -65,7 +72,7 @@ TIMING = {
 }
 
 
-def crash_settings(mh: Any, cc: Any, crash_dir: Path) -> dict[str, Any]:
+def crash_settings(mh: Any, cc: Any, vertex: Any, crash_dir: Path) -> dict[str, Any]:
     common = {"ALLOW_PRIVATE_URLS": True, "TIMEOUT": 2, "CRASH_DIR": str(crash_dir)}
     magichour = {"BACKEND": CRASHING_MH, "API_KEY": mh.api_key, "BASE_URL": mh.base_url, **common}
     return {
@@ -78,6 +85,13 @@ def crash_settings(mh: Any, cc: Any, crash_dir: Path) -> dict[str, Any]:
                 "BACKEND": CRASHING_CC,
                 "API_KEY": cc.api_key,
                 "BASE_URL": cc.base_url,
+                **common,
+            },
+            "vertex": {
+                "BACKEND": CRASHING_VERTEX,
+                "PROJECT": vertex.project,
+                "ACCESS_TOKEN": vertex.access_token,
+                "BASE_URL": vertex.base_url,
                 **common,
             },
         },
@@ -117,14 +131,23 @@ def terminal(ids: list[int]) -> int:
 
 @pytest.mark.parametrize("broker", ["orm", pytest.param("redis", marks=pytest.mark.redis)])
 def test_a_worker_killed_at_each_step(
-    qcluster, magichour_emulator, changeclothes_emulator, garment, model_photo, tmp_path, broker
+    qcluster,
+    magichour_emulator,
+    changeclothes_emulator,
+    vertex_emulator,
+    garment,
+    model_photo,
+    tmp_path,
+    broker,
 ):
     require_postgres()
     crash_dir = tmp_path / "crashes"
     crash_dir.mkdir()
     media = tmp_path / "media"
     storage = {"BACKEND": CRASHING_FILES, "OPTIONS": {"location": str(media)}}
-    settings = crash_settings(magichour_emulator, changeclothes_emulator, crash_dir)
+    settings = crash_settings(
+        magichour_emulator, changeclothes_emulator, vertex_emulator, crash_dir
+    )
     cluster = start(qcluster, broker, settings, storage)
 
     jobs: dict[tuple[str, str], TryOnJob] = {}
@@ -164,11 +187,11 @@ def test_a_worker_killed_at_each_step(
         found[alias, point] = job
         assert job.status == Status.SUCCEEDED, (alias, point, job.error_code, job.error_message)
         assert job.result and (media / job.result.name).exists()
-        if alias != "changeclothes":
+        if alias not in COUNTED_IN_TOTAL:
             creates = creates_for(magichour_emulator, job)
             assert projects_named(magichour_emulator, job) == creates
         else:
-            creates = None  # counted in total below (Change Clothes requests carry no name)
+            creates = None  # counted in total below (these requests carry no name)
         if creates is not None:
             assert creates == CREATES.get(point, 1), (alias, point, creates)
         # The resubmission after a crash that may have left a job at the provider is counted.
@@ -181,6 +204,8 @@ def test_a_worker_killed_at_each_step(
 
     cc_expected = sum(CREATES.get(point, 1) for point in (*POINTS["changeclothes"], "none"))
     assert changeclothes_emulator.create_calls == cc_expected
+    vertex_expected = sum(VERTEX_CREATES.get(point, 1) for point in (*POINTS["vertex"], "none"))
+    assert vertex_emulator.create_calls == vertex_expected
     # Exactly one terminal state each, one stored result each, one provider job id each.
     assert TryOnJob.objects.filter(pk__in=ids).values("provider_job_id").distinct().count() == len(
         ids
@@ -202,6 +227,7 @@ def test_a_worker_killed_at_each_step(
         kills=expected_kills + 1,
         jobs_lost=0,
         double_creates=sum(1 for (a, p) in jobs if p == "after_create"),
+        vertex_second_pictures=sum(1 for (a, p) in jobs if a == "vertex" and p == "mid_save"),
         double_creates_outside_window=0,
         partial_files_left=len(orphans),
         recovery_seconds=round(recovery, 1),
