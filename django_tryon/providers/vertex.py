@@ -91,9 +91,6 @@ STATUSES: dict[str, tuple[type[ProviderError], str]] = {
     "PERMISSION_DENIED": (AccountError, "auth_failed"),
 }
 
-# Options a job (``request_tryon(..., options=...)``) may set; the alias sets the defaults.
-REQUEST_OPTIONS = {"seed": "SEED", "sample_count": "SAMPLE_COUNT", "base_steps": "BASE_STEPS"}
-
 
 def _nothing_created(error: ProviderError) -> ProviderError:
     # Synchronous: an answer that says "no" leaves nothing at Google to follow or pay for.
@@ -306,11 +303,16 @@ class VertexProvider(HttpProvider):
 
     def settings_for(self, request: TryOnRequest) -> dict[str, Any]:
         """The alias's options with the job's ``seed``/``sample_count``/``base_steps`` on top."""
-        values = {name: self.option(name) for name in REQUEST_OPTIONS.values()}
-        for key, name in REQUEST_OPTIONS.items():
-            if request.options.get(key) is not None:
-                values[name] = request.options[key]
-        return values
+        job = request.options
+
+        def either(key: str, alias_value: Any) -> Any:
+            return alias_value if job.get(key) is None else job[key]
+
+        return {
+            "SEED": either("seed", self.option("SEED")),
+            "SAMPLE_COUNT": either("sample_count", self.option("SAMPLE_COUNT")),
+            "BASE_STEPS": either("base_steps", self.option("BASE_STEPS")),
+        }
 
     def parameters(self, request: TryOnRequest) -> dict[str, Any]:
         values = self.settings_for(request)
@@ -329,12 +331,11 @@ class VertexProvider(HttpProvider):
             parameters["seed"] = _whole("seed", values["SEED"], 0, MAX_SEED)
         if values["BASE_STEPS"] is not None:
             parameters["baseSteps"] = _whole("base_steps", values["BASE_STEPS"], 1, 1000)
-        for option, key in (
-            ("PERSON_GENERATION", "personGeneration"),
-            ("SAFETY_SETTING", "safetySetting"),
-        ):
-            if self.option(option) is not None:
-                parameters[key] = str(self.option(option)).lower()
+        enums = {
+            "personGeneration": self.option("PERSON_GENERATION"),
+            "safetySetting": self.option("SAFETY_SETTING"),
+        }
+        parameters |= {key: str(value).lower() for key, value in enums.items() if value is not None}
         if watermark is not None:
             parameters["addWatermark"] = bool(watermark)
         output: dict[str, Any] = {}

@@ -22,11 +22,13 @@ ENV = {
     "CHANGECLOTHES_API_KEY": "cc-docs-key",
     "MAGICHOUR_SHOP_KEY": "mh-shop",
     "MAGICHOUR_CATALOGUE_KEY": "mh-catalogue",
+    "GOOGLE_CLOUD_PROJECT": "shop-docs",
 }
 SETTINGS = [
     "providers/sandbox_settings.py",
     "providers/magichour_settings.py",
     "providers/changeclothes_settings.py",
+    "providers/vertex_settings.py",
     "providers/failover_settings.py",
     "providers/two_accounts.py",
 ]
@@ -90,6 +92,11 @@ def test_magichour_webhook_url_on_the_page_is_the_routed_one():
             "testing/emulator_changeclothes.sh",
             ("providers/changeclothes_settings.py", "providers/changeclothes_emulator.py"),
         ),
+        (
+            "vertex",
+            "testing/emulator_vertex.sh",
+            ("providers/vertex_settings.py", "providers/vertex_emulator.py"),
+        ),
     ],
 )
 def test_emulator_recipe_passes_tryon_check(provider, command_snippet, settings_snippets, db):
@@ -121,3 +128,14 @@ def test_emulator_recipe_passes_tryon_check(provider, command_snippet, settings_
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_the_vertex_install_line_names_an_extra_that_brings_google_auth():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    (command,) = shell_commands("providers/vertex_install.sh")
+    extra = shlex.split(command)[-1].partition("[")[2].rstrip("]")
+    assert any(requirement.startswith("google-auth") for requirement in extras[extra])

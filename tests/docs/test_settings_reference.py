@@ -37,6 +37,10 @@ PROVIDER_PAGES = {
         "providers/changeclothes.py",
         "django_tryon.providers.changeclothes.ChangeClothesProvider",
     ),
+    "providers/vertex.md": (
+        "providers/vertex.py",
+        "django_tryon.providers.vertex.VertexProvider",
+    ),
 }
 
 
