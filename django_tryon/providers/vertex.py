@@ -78,7 +78,7 @@ MAX_SEED = 4_294_967_295  # uint32
 MAX_PRODUCT_IMAGES = 3
 SENDABLE_FORMATS = ("JPEG", "PNG")  # the documented input types
 # Finished pictures kept per process between ``submit`` and ``open_result``.
-HELD_RESULTS = 8
+HELD_RESULTS = 4
 
 # Google's error ``status`` -> (kind, our code), for statuses whose HTTP code alone is vaguer.
 STATUSES: dict[str, tuple[type[ProviderError], str]] = {
@@ -167,7 +167,7 @@ class VertexProvider(HttpProvider):
     def __init__(self, alias: str, **options: Any) -> None:
         super().__init__(alias, **options)
         self._credentials: Any = None
-        self._auth_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._held: OrderedDict[str, bytes] = OrderedDict()
 
     # Configuration -------------------------------------------------------------------
@@ -277,7 +277,7 @@ class VertexProvider(HttpProvider):
         import google.auth.exceptions
         from google.auth.transport.requests import Request
 
-        with self._auth_lock:
+        with self._lock:
             credentials = self.credentials()
             if refresh or not credentials.valid:
                 try:
@@ -404,6 +404,8 @@ class VertexProvider(HttpProvider):
                     )
                 )
             if response.status_code >= 400:
+                # An error page is read up to 1 MB, into the attribute ``response.json()``
+                # reads, so that no proxy's endless error page is read whole.
                 response._content = self._read(response, 1024 * 1024)
                 raise _nothing_created(self.error_for(response))
             raw = self._read(response, limit)
@@ -538,7 +540,7 @@ class VertexProvider(HttpProvider):
         )
 
     def _hold(self, job_id: str, content: bytes) -> None:
-        with self._auth_lock:
+        with self._lock:
             self._held[job_id] = content
             while len(self._held) > HELD_RESULTS:
                 self._held.popitem(last=False)
@@ -554,7 +556,7 @@ class VertexProvider(HttpProvider):
 
     @contextmanager
     def open_result(self, job: ProviderJob, request: TryOnRequest) -> Iterator[IO[bytes]]:
-        with self._auth_lock:
+        with self._lock:
             content = self._held.pop(job.id, None)
         if content is None:
             logger.warning(
