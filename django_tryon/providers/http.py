@@ -102,6 +102,25 @@ def peer_address(response: requests.Response) -> str | None:
         return None
 
 
+def capped_chunks(
+    response: requests.Response, max_bytes: int, *, interrupted: str = "download_failed"
+) -> Iterator[bytes]:
+    """The body of a streamed response in chunks, refused once it passes ``max_bytes``
+    (``result_too_large``, before a byte is read when Content-Length says so already)."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PermanentError("result_too_large", provider_code="content_length")
+    size = 0
+    try:
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise PermanentError("result_too_large", provider_code="streamed")
+            yield chunk
+    except requests.RequestException:
+        raise TransientError(interrupted, provider_code="interrupted") from None
+
+
 class HttpProvider(BaseProvider):
     """Base for providers reached over HTTP(S) with an API key."""
 
@@ -255,18 +274,8 @@ class HttpProvider(BaseProvider):
         with response, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
             if response.status_code >= 400:
                 raise DownloadError(response.status_code)
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise PermanentError("result_too_large", provider_code="content_length")
-            size = 0
-            try:
-                for chunk in response.iter_content(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PermanentError("result_too_large", provider_code="streamed")
-                    spool.write(chunk)
-            except requests.RequestException:
-                raise TransientError("download_failed", provider_code="interrupted") from None
+            for chunk in capped_chunks(response, max_bytes):
+                spool.write(chunk)
             spool.seek(0)
             if sniff_image_format(spool.read(32)) is None:
                 raise PermanentError("result_not_image")

@@ -56,7 +56,7 @@ from .base import (
     TransientError,
     TryOnRequest,
 )
-from .http import HttpProvider, parse_retry_after
+from .http import HttpProvider, capped_chunks, parse_retry_after
 
 logger = logging.getLogger("django_tryon.providers.vertex")
 
@@ -421,19 +421,7 @@ class VertexProvider(HttpProvider):
 
     @staticmethod
     def _read(response: requests.Response, limit: int) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise PermanentError("result_too_large", provider_code="content_length")
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise PermanentError("result_too_large", provider_code="streamed")
-                chunks.append(chunk)
-        except requests.RequestException:
-            raise TransientError("connection_error", provider_code="interrupted") from None
-        return b"".join(chunks)
+        return b"".join(capped_chunks(response, limit, interrupted="connection_error"))
 
     def error_for(self, response: requests.Response) -> ProviderError:
         """Google's ``{"error": {"code", "message", "status"}}`` onto our kinds and words."""
