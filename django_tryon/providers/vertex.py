@@ -241,6 +241,7 @@ class VertexProvider(HttpProvider):
             return self._credentials
         try:
             import google.auth
+            from google.auth import exceptions as auth_errors
             from google.oauth2 import service_account
         except ImportError:
             raise AccountError(
@@ -260,7 +261,7 @@ class VertexProvider(HttpProvider):
             token_uri = self.option("TOKEN_URI")
             if token_uri and hasattr(credentials, "with_token_uri"):
                 credentials = credentials.with_token_uri(token_uri)
-        except (OSError, ValueError, google.auth.exceptions.DefaultCredentialsError) as exc:
+        except (OSError, ValueError, auth_errors.DefaultCredentialsError) as exc:
             # The text names files or variables, never a key's contents.
             raise AccountError(
                 "auth_failed",
@@ -274,15 +275,15 @@ class VertexProvider(HttpProvider):
         fixed = self.option("ACCESS_TOKEN")
         if fixed:
             return str(fixed)
-        import google.auth.exceptions
-        from google.auth.transport.requests import Request
-
         with self._lock:
-            credentials = self.credentials()
+            credentials = self.credentials()  # an AccountError if google-auth is missing
+            from google.auth import exceptions as auth_errors
+            from google.auth.transport.requests import Request
+
             if refresh or not credentials.valid:
                 try:
                     credentials.refresh(Request(self.session))
-                except google.auth.exceptions.RefreshError as exc:
+                except auth_errors.RefreshError as exc:
                     retryable = bool(getattr(exc, "retryable", False))
                     kind = TransientError if retryable else AccountError
                     raise kind(
@@ -290,7 +291,7 @@ class VertexProvider(HttpProvider):
                         provider_code="token_refresh",
                         no_job_created=True,
                     ) from None
-                except google.auth.exceptions.TransportError:
+                except auth_errors.TransportError:
                     raise TransientError(
                         "connection_error", provider_code="token", no_job_created=True
                     ) from None
@@ -405,8 +406,11 @@ class VertexProvider(HttpProvider):
                 )
             if response.status_code >= 400:
                 # An error page is read up to 1 MB, into the attribute ``response.json()``
-                # reads, so that no proxy's endless error page is read whole.
-                response._content = self._read(response, 1024 * 1024)
+                # reads; past that (a proxy's endless page) its status alone decides.
+                try:
+                    response._content = self._read(response, 1024 * 1024)
+                except PermanentError:
+                    response._content = b""
                 raise _nothing_created(self.error_for(response))
             raw = self._read(response, limit)
         try:

@@ -259,6 +259,15 @@ def test_some_samples_filtered_keep_the_first_picture_and_charge_the_rest(vtx, s
     assert job.credits == 3
 
 
+def test_an_endless_error_page_is_judged_by_its_status(vtx):
+    from django_tryon.testing.emulators.base import Response
+
+    vtx.handle = lambda record: Response(503, b"<html>" + b"x" * (3 * 1024 * 1024))
+    with pytest.raises(TransientError) as caught:
+        provider().submit(tryon_request())
+    assert caught.value.code == "provider_unavailable"
+
+
 def test_an_empty_prediction_list_is_a_content_refusal(vtx):
     vtx.inject("no_predictions")
     with pytest.raises(PermanentError) as caught:
