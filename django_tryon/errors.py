@@ -48,6 +48,7 @@ class ErrorCode(enum.StrEnum):
     HARMFUL_CONTENT = "harmful_content"
     INVALID_INPUT = "invalid_input"
     UNSUPPORTED_CATEGORY = "unsupported_category"
+    TOO_MANY_GARMENTS = "too_many_garments"
     AUTH_FAILED = "auth_failed"
     INSUFFICIENT_CREDITS = "insufficient_credits"
     DOWNLOAD_FAILED = "download_failed"
@@ -139,6 +140,10 @@ MESSAGES: dict[str, Any] = {
         "This picture can't be processed because it may break content rules."
     ),
     ErrorCode.INVALID_INPUT: _("The try-on service could not use these images."),
+    ErrorCode.TOO_MANY_GARMENTS: _(
+        "The try-on service dresses the person in fewer garments at once; "
+        "try the garments one after another."
+    ),
     ErrorCode.UNSUPPORTED_CATEGORY: _(
         "This garment category is not supported by the chosen service."
     ),
@@ -179,7 +184,9 @@ MESSAGES: dict[str, Any] = {
     ),
     ErrorCode.BAD_REQUEST: _("The upload was incomplete or malformed. Please try again."),
     ErrorCode.SERVER_ERROR: _("Sorry, something went wrong on our side. Please try again later."),
-    ErrorCode.SERVER_BUSY: _("We are busy checking other photos. Please try again in a few seconds."),
+    ErrorCode.SERVER_BUSY: _(
+        "We are busy checking other photos. Please try again in a few seconds."
+    ),
 }
 
 # The HTTP status of a shopper refusal: size 413, limits 429, missing 404, else 400.

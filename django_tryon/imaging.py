@@ -108,7 +108,9 @@ def decoded_bytes(image: Image.Image) -> int:
 def check_decoded_size(image: Image.Image) -> None:
     """Refuse, before decoding, an image whose pixels would take too much memory."""
     if decoded_bytes(image) > tryon_settings.MAX_DECODED_BYTES:
-        raise ValidationError(_("The picture is too big to process."), code=ErrorCode.TOO_MANY_PIXELS)
+        raise ValidationError(
+            _("The picture is too big to process."), code=ErrorCode.TOO_MANY_PIXELS
+        )
 
 
 class _Decoders:

@@ -160,6 +160,8 @@ def test_every_option_the_code_reads_is_declared_by_its_backend():
         else:
             common_here = common
         assert (read | common_here) <= declared, (dotted, sorted((read | common_here) - declared))
+
+
 # Shoppers' files must land where no URL serves them unsigned (tryon.E013, E014) ---------
 
 FILES = "django.core.files.storage.FileSystemStorage"
@@ -268,6 +270,8 @@ def test_the_private_storage_may_be_another_alias(settings, tmp_path):
     with override_settings(STORAGES={**settings.STORAGES, "files": public}, MEDIA_ROOT=media):
         assert ids(PRIVATE_STORAGE="files") == ["tryon.E013"]  # the public one: refused
         assert ids(PRIVATE_STORAGE="tryon_private") == []
+
+
 def test_product_adapter_and_models_must_exist():
     assert ids(PRODUCT_ADAPTER="no.such.Adapter") == ["tryon.E015"]
     assert ids(PRODUCT_MODELS=["shop.Nothing"]) == ["tryon.E015"]

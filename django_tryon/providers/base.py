@@ -34,6 +34,7 @@ __all__ = [
     "CheckResult",
     "ErrorCode",
     "ErrorKind",
+    "GarmentInput",
     "ImageInput",
     "JobState",
     "PermanentError",
@@ -75,8 +76,22 @@ class ImageInput:
 
 
 @dataclass
+class GarmentInput:
+    """One garment of an outfit: its picture, our category for it, and its description."""
+
+    image: ImageInput
+    category: str
+    description: str = ""
+
+
+@dataclass
 class TryOnRequest:
-    """Everything a provider needs to create one try-on."""
+    """Everything a provider needs to create one try-on.
+
+    ``garment``, ``category`` and ``description`` are the first (or only) garment;
+    ``extra_garments`` the others to put on in the same call, for providers whose
+    ``garment_limit`` is above 1 (see ``BaseProvider.garment_batches``).
+    """
 
     person: ImageInput
     category: str
@@ -86,6 +101,17 @@ class TryOnRequest:
     options: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # our reference, for the provider's dashboard
     attempt: int = 1  # which submission of this job this is (1 on the first)
+    extra_garments: list[GarmentInput] = field(default_factory=list)
+
+    @property
+    def garments(self) -> list[GarmentInput]:
+        """Every garment of this call, the first one included (none in prompt mode)."""
+        first = (
+            [GarmentInput(self.garment, self.category, self.description)]
+            if self.garment is not None
+            else []
+        )
+        return [*first, *self.extra_garments]
 
 
 @dataclass
@@ -166,6 +192,9 @@ class BaseProvider:
     default_cost: ClassVar[int] = 0
     #: The longest one call may take: workers must be allowed longer (see checks).
     default_timeout: ClassVar[float] = 30.0
+    #: The most garments one call can put on the person. Above 1, an outfit is one call;
+    #: otherwise the pipeline chains calls, each on the previous call's result.
+    max_garments: ClassVar[int] = 1
 
     def __init__(self, alias: str, **options: Any) -> None:
         self.alias = alias
@@ -185,14 +214,35 @@ class BaseProvider:
         """
         return float(self.option("FIRST_POLL_AFTER", tryon_settings.POLL_INTERVAL))
 
+    @property
+    def garment_limit(self) -> int:
+        """Garments per call for this alias: ``MAX_GARMENTS``, never above ``max_garments``."""
+        wanted = int(self.option("MAX_GARMENTS", self.max_garments))
+        return max(1, min(self.max_garments, wanted))
+
+    @property
+    def supports_multiple_garments(self) -> bool:
+        return self.garment_limit > 1
+
+    def garment_batches(self, garments: list[GarmentInput]) -> list[list[GarmentInput]]:
+        """The calls an outfit takes here, in order: one call per batch, each batch worn
+        over the previous call's result (a provider without the capability: one each)."""
+        size = self.garment_limit
+        return [garments[i : i + size] for i in range(0, len(garments), size)]
+
     # What a job will cost, before anything is sent.
     def estimate_credits(self, request: TryOnRequest | None = None) -> int:
         return int(self.option("COST", self.default_cost))
 
     def validate(self, request: TryOnRequest) -> None:
         """Refuse, before any credit is spent, what this provider can't do."""
-        if request.category not in self.categories:
+        categories = {request.category, *(g.category for g in request.extra_garments)}
+        if not categories <= self.categories:
             raise PermanentError(ErrorCode.UNSUPPORTED_CATEGORY)
+        if len(request.garments) > self.garment_limit:
+            raise PermanentError(
+                ErrorCode.TOO_MANY_GARMENTS, provider_code=f"garments:{len(request.garments)}"
+            )
         if request.garment is None and not (request.prompt and self.supports_prompt):
             raise PermanentError(
                 ErrorCode.INVALID_INPUT, _("This service needs a picture of the garment.")

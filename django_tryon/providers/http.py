@@ -107,6 +107,28 @@ def peer_address(response: requests.Response) -> str | None:
         return None
 
 
+def capped_chunks(
+    response: requests.Response,
+    max_bytes: int,
+    *,
+    interrupted: str = ErrorCode.DOWNLOAD_FAILED,
+) -> Iterator[bytes]:
+    """The body of a streamed response in chunks, refused once it passes ``max_bytes``
+    (``result_too_large``, before a byte is read when Content-Length says so already)."""
+    declared = parse_int(response.headers.get("Content-Length"))
+    if declared is not None and declared > max_bytes:
+        raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="content_length")
+    size = 0
+    try:
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="streamed")
+            yield chunk
+    except requests.RequestException:
+        raise TransientError(interrupted, provider_code="interrupted") from None
+
+
 class HttpProvider(BaseProvider):
     """Base for providers reached over HTTP(S) with an API key."""
 
@@ -266,20 +288,8 @@ class HttpProvider(BaseProvider):
         with response, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
             if response.status_code >= 400:
                 raise DownloadError(response.status_code)
-            declared = parse_int(response.headers.get("Content-Length"))
-            if declared is not None and declared > max_bytes:
-                raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="content_length")
-            size = 0
-            try:
-                for chunk in response.iter_content(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PermanentError(ErrorCode.RESULT_TOO_LARGE, provider_code="streamed")
-                    spool.write(chunk)
-            except requests.RequestException:
-                raise TransientError(
-                    ErrorCode.DOWNLOAD_FAILED, provider_code="interrupted"
-                ) from None
+            for chunk in capped_chunks(response, max_bytes):
+                spool.write(chunk)
             spool.seek(0)
             if sniff_image_format(spool.read(32)) is None:
                 raise PermanentError(ErrorCode.RESULT_NOT_IMAGE)

@@ -62,6 +62,7 @@ class SandboxProvider(BaseProvider):
         "LATENCY": "seconds a job takes (3)",
         "OUTCOME": "what every job of this alias does: one of OUTCOMES",
     }
+    max_garments = 4  # an outfit is composited in one picture, each garment in its place
 
     def first_poll_after(self) -> float:
         return float(self.option("LATENCY", 3.0))
@@ -152,9 +153,9 @@ def render_preview(request: TryOnRequest, *, label: str = "PREVIEW · sandbox tr
     person.thumbnail((1024, 1024))
     canvas = person.copy()
     width, height = canvas.size
-    centre_y, frac = _PLACEMENT.get(request.category, _PLACEMENT["upper_body"])
-    if request.garment is not None:
-        garment = _cut_out(_open(request.garment.content))
+    for item in request.garments:
+        centre_y, frac = _PLACEMENT.get(item.category, _PLACEMENT["upper_body"])
+        garment = _cut_out(_open(item.image.content))
         scale = (width * frac) / garment.width
         garment = garment.resize(
             (max(1, int(garment.width * scale)), max(1, int(garment.height * scale)))

@@ -29,7 +29,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from .emulators import ChangeClothesEmulator, Emulator, FashnEmulator, MagicHourEmulator
+from .emulators import (
+    ChangeClothesEmulator,
+    Emulator,
+    FashnEmulator,
+    MagicHourEmulator,
+    VertexEmulator,
+)
 
 
 def _check(emulator: Emulator) -> None:
@@ -60,5 +66,14 @@ def changeclothes_emulator() -> Iterator[ChangeClothesEmulator]:
 def fashn_emulator() -> Iterator[FashnEmulator]:
     """A running ``FashnEmulator`` (API key ``fa-test-key``, no latency)."""
     with FashnEmulator() as emulator:
+        yield emulator
+    _check(emulator)
+
+
+@pytest.fixture
+def vertex_emulator() -> Iterator[VertexEmulator]:
+    """A running ``VertexEmulator`` (project ``tryon-test``, access token ``vertex-test-token``,
+    a token endpoint at ``token_uri`` for service-account credentials, no latency)."""
+    with VertexEmulator() as emulator:
         yield emulator
     _check(emulator)

@@ -156,6 +156,20 @@ if os.environ.get("FASHN_API_KEY"):
         "MAX_CONCURRENT": 6,  # FASHN's default concurrency limit
         "ALLOW_PRIVATE_URLS": ALLOW_PRIVATE_URLS,
     }
+if os.environ.get("VERTEX_PROJECT"):
+    # Credentials: VERTEX_CREDENTIALS_FILE (a service account key), else Application Default
+    # Credentials; VERTEX_ACCESS_TOKEN and VERTEX_TOKEN_URI are for the emulator.
+    PROVIDERS["vertex"] = {
+        "BACKEND": "django_tryon.providers.vertex.VertexProvider",
+        "PROJECT": os.environ["VERTEX_PROJECT"],
+        "REGION": os.environ.get("VERTEX_REGION", "us-central1"),
+        "BASE_URL": os.environ.get("VERTEX_BASE_URL", ""),
+        "ACCESS_TOKEN": os.environ.get("VERTEX_ACCESS_TOKEN", ""),
+        "CREDENTIALS_FILE": os.environ.get("VERTEX_CREDENTIALS_FILE", ""),
+        "TOKEN_URI": os.environ.get("VERTEX_TOKEN_URI", ""),
+        # Vertex answers synchronously, usually within 20 s.
+        "TIMEOUT": 120,
+    }
 TRYON = {
     "DEFAULT_PROVIDER": os.environ.get("TRYON_PROVIDER", "sandbox"),
     "PROVIDERS": PROVIDERS,

@@ -23,12 +23,14 @@ ENV = {
     "FASHN_API_KEY": "fa-docs-key",
     "MAGICHOUR_SHOP_KEY": "mh-shop",
     "MAGICHOUR_CATALOGUE_KEY": "mh-catalogue",
+    "GOOGLE_CLOUD_PROJECT": "shop-docs",
 }
 SETTINGS = [
     "providers/sandbox_settings.py",
     "providers/magichour_settings.py",
     "providers/changeclothes_settings.py",
     "providers/fashn_settings.py",
+    "providers/vertex_settings.py",
     "providers/failover_settings.py",
     "providers/two_accounts.py",
 ]
@@ -107,6 +109,11 @@ def test_fashn_webhook_url_on_the_page_and_in_the_settings_is_the_routed_one():
             "testing/emulator_fashn.sh",
             ("providers/fashn_settings.py", "providers/fashn_emulator.py"),
         ),
+        (
+            "vertex",
+            "testing/emulator_vertex.sh",
+            ("providers/vertex_settings.py", "providers/vertex_emulator.py"),
+        ),
     ],
 )
 def test_emulator_recipe_passes_tryon_check(provider, command_snippet, settings_snippets, db):
@@ -138,3 +145,14 @@ def test_emulator_recipe_passes_tryon_check(provider, command_snippet, settings_
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_the_vertex_install_line_names_an_extra_that_brings_google_auth():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    (command,) = shell_commands("providers/vertex_install.sh")
+    extra = shlex.split(command)[-1].partition("[")[2].rstrip("]")
+    assert any(requirement.startswith("google-auth") for requirement in extras[extra])

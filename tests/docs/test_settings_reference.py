@@ -41,6 +41,10 @@ PROVIDER_PAGES = {
         "providers/fashn.py",
         "django_tryon.providers.fashn.FashnProvider",
     ),
+    "providers/vertex.md": (
+        "providers/vertex.py",
+        "django_tryon.providers.vertex.VertexProvider",
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.providers.support import cc_alias, fa_alias, mh_alias, tryon
+from tests.providers.support import cc_alias, fa_alias, mh_alias, tryon, vertex_alias
 
 
 @pytest.fixture
@@ -28,3 +28,10 @@ def fa(fashn_emulator: Any, settings: Any) -> Any:
     """The FASHN emulator, and the default alias ``fashn`` pointed at it."""
     settings.TRYON = tryon({"fashn": fa_alias(fashn_emulator)}, "fashn")
     return fashn_emulator
+
+
+@pytest.fixture
+def vtx(vertex_emulator: Any, settings: Any) -> Any:
+    """The Vertex emulator, and the default alias ``vertex`` pointed at it."""
+    settings.TRYON = tryon({"vertex": vertex_alias(vertex_emulator)}, "vertex")
+    return vertex_emulator

@@ -18,6 +18,7 @@ MH = "django_tryon.providers.magichour.MagicHourProvider"
 CC = "django_tryon.providers.changeclothes.ChangeClothesProvider"
 FA = "django_tryon.providers.fashn.FashnProvider"
 SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
+VERTEX = "django_tryon.providers.vertex.VertexProvider"
 WEBHOOK_SECRET = "whsec-test-secret"
 
 
@@ -51,6 +52,18 @@ def fa_alias(emulator: Any, **options: Any) -> dict[str, Any]:
         "BASE_URL": emulator.base_url,
         "ALLOW_PRIVATE_URLS": True,
         "FIRST_POLL_AFTER": 0,
+        **options,
+    }
+
+
+def vertex_alias(emulator: Any, **options: Any) -> dict[str, Any]:
+    return {
+        "BACKEND": VERTEX,
+        "PROJECT": emulator.project,
+        "REGION": "europe-west4",
+        "ACCESS_TOKEN": emulator.access_token,
+        "BASE_URL": emulator.base_url,
+        "COST": 3,
         **options,
     }
 
@@ -119,3 +132,23 @@ def sign(body: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
 
 def routes(emulator: Any) -> list[str | None]:
     return [record.route for record in emulator.requests]
+
+
+def service_account_key() -> dict[str, str]:
+    """A service account key as Google issues them, with a fresh RSA key (it signs real JWTs)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "tryon-test",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "tryon@tryon-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }

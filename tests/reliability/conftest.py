@@ -4,5 +4,6 @@ from django_tryon.testing.fixtures import (  # noqa: F401
     changeclothes_emulator,
     fashn_emulator,
     magichour_emulator,
+    vertex_emulator,
 )
 from tests.reliability.figures import pytest_terminal_summary  # noqa: F401

@@ -33,6 +33,7 @@ from django_tryon.providers.base import ProviderJob, TryOnRequest
 from django_tryon.providers.changeclothes import ChangeClothesProvider
 from django_tryon.providers.fashn import FashnProvider
 from django_tryon.providers.magichour import MagicHourProvider
+from django_tryon.providers.vertex import VertexProvider
 
 POINTS = ("before_submit", "after_create", "mid_poll", "mid_download", "mid_save")
 
@@ -147,6 +148,10 @@ class CrashingFashn(CrashingMixin, FashnProvider):
         # The answer is in; nothing of it is recorded yet.
         self._crash("mid_poll", job.data, job.id)
         return self.status_job(status, job.id, job.data)
+
+
+class CrashingVertex(CrashingMixin, VertexProvider):
+    """Synchronous, with the picture in the answer: no poll, no download to kill."""
 
 
 class CrashingFileSystemStorage(FileSystemStorage):

@@ -38,6 +38,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
 CRASHING_MH = "tests.reliability.crashing.CrashingMagicHour"
 CRASHING_CC = "tests.reliability.crashing.CrashingChangeClothes"
 CRASHING_FA = "tests.reliability.crashing.CrashingFashn"
+CRASHING_VERTEX = "tests.reliability.crashing.CrashingVertex"
 CRASHING_FILES = "tests.reliability.crashing.CrashingFileSystemStorage"
 
 # Per alias: the crash points that exist for it. "magichour" polls in the submitting worker
@@ -51,11 +52,20 @@ POINTS = {
     "changeclothes": ("before_submit", "after_create", "mid_download", "mid_save"),
     "fashn": ("before_submit", "after_create", "mid_download", "mid_save"),
     "fa_ticker": ("mid_poll",),
+    # Vertex answers with the picture itself: nothing to download, and a worker that dies
+    # while saving it takes the only copy along, so the next one asks Google again.
+    "vertex": ("before_submit", "after_create", "mid_save"),
 }
 # Aliases whose requests carry no job name: their creates are counted in total.
-UNNAMED = {"changeclothes": ("changeclothes",), "fashn": ("fashn", "fa_ticker")}
-# Provider creates per job: 2 only where the provider accepted before the worker died.
+UNNAMED = {
+    "changeclothes": ("changeclothes",),
+    "fashn": ("fashn", "fa_ticker"),
+    "vertex": ("vertex",),
+}
+# Provider creates per job: 2 only where the provider accepted before the worker died
+# (and for Vertex, where the worker died holding the only copy of the picture).
 CREATES = {"after_create": 2}
+VERTEX_CREATES = {**CREATES, "mid_save": 2}
 # Resubmissions counted as uncertain: the worker died holding a claim to submit.
 UNCERTAIN = {"before_submit": 1, "after_create": 1}
 
@@ -71,7 +81,7 @@ TIMING = {
 }
 
 
-def crash_settings(mh: Any, cc: Any, fa: Any, crash_dir: Path) -> dict[str, Any]:
+def crash_settings(mh: Any, cc: Any, fa: Any, vertex: Any, crash_dir: Path) -> dict[str, Any]:
     common = {"ALLOW_PRIVATE_URLS": True, "TIMEOUT": 2, "CRASH_DIR": str(crash_dir)}
     magichour = {"BACKEND": CRASHING_MH, "API_KEY": mh.api_key, "BASE_URL": mh.base_url, **common}
     fashn = {"BACKEND": CRASHING_FA, "API_KEY": fa.api_key, "BASE_URL": fa.base_url, **common}
@@ -83,6 +93,13 @@ def crash_settings(mh: Any, cc: Any, fa: Any, crash_dir: Path) -> dict[str, Any]
             "mh_ticker": {**magichour, "FIRST_POLL_AFTER": 0.5},
             "fashn": {**fashn, "FIRST_POLL_AFTER": 0},
             "fa_ticker": {**fashn, "FIRST_POLL_AFTER": 0.5},
+            "vertex": {
+                "BACKEND": CRASHING_VERTEX,
+                "PROJECT": vertex.project,
+                "ACCESS_TOKEN": vertex.access_token,
+                "BASE_URL": vertex.base_url,
+                **common,
+            },
             "changeclothes": {
                 "BACKEND": CRASHING_CC,
                 "API_KEY": cc.api_key,
@@ -130,6 +147,7 @@ def test_a_worker_killed_at_each_step(
     magichour_emulator,
     changeclothes_emulator,
     fashn_emulator,
+    vertex_emulator,
     garment,
     model_photo,
     tmp_path,
@@ -140,7 +158,9 @@ def test_a_worker_killed_at_each_step(
     crash_dir.mkdir()
     media = tmp_path / "media"
     storage = {"BACKEND": CRASHING_FILES, "OPTIONS": {"location": str(media)}}
-    settings = crash_settings(magichour_emulator, changeclothes_emulator, fashn_emulator, crash_dir)
+    settings = crash_settings(
+        magichour_emulator, changeclothes_emulator, fashn_emulator, vertex_emulator, crash_dir
+    )
     cluster = start(qcluster, broker, settings, storage)
 
     jobs: dict[tuple[str, str], TryOnJob] = {}
@@ -197,12 +217,13 @@ def test_a_worker_killed_at_each_step(
             job.provider_data,
         )
 
-    for emulator, aliases in (
-        (changeclothes_emulator, UNNAMED["changeclothes"]),
-        (fashn_emulator, UNNAMED["fashn"]),
+    for emulator, aliases, creates in (
+        (changeclothes_emulator, UNNAMED["changeclothes"], CREATES),
+        (fashn_emulator, UNNAMED["fashn"], CREATES),
+        (vertex_emulator, UNNAMED["vertex"], VERTEX_CREATES),
     ):
         expected = sum(
-            CREATES.get(point, 1) for alias in aliases for point in (*POINTS[alias], "none")
+            creates.get(point, 1) for alias in aliases for point in (*POINTS[alias], "none")
         )
         assert emulator.create_calls == expected, (emulator.name, emulator.create_calls)
     assert len(fashn_emulator.predictions) == fashn_emulator.create_calls
@@ -227,6 +248,7 @@ def test_a_worker_killed_at_each_step(
         kills=expected_kills + 1,
         jobs_lost=0,
         double_creates=sum(1 for (a, p) in jobs if p == "after_create"),
+        vertex_second_pictures=sum(1 for (a, p) in jobs if a == "vertex" and p == "mid_save"),
         double_creates_outside_window=0,
         partial_files_left=len(orphans),
         recovery_seconds=round(recovery, 1),

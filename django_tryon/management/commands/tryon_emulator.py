@@ -14,6 +14,7 @@ from django_tryon.testing.emulators import (
     Emulator,
     FashnEmulator,
     MagicHourEmulator,
+    VertexEmulator,
 )
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # the emulator uses none of the shop's settings
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("provider", choices=["magichour", "changeclothes", "fashn"])
+        parser.add_argument("provider", choices=["magichour", "changeclothes", "fashn", "vertex"])
         parser.add_argument(
             "--port", type=int, default=0, help="Port on 127.0.0.1 (default: a free one)."
         )
@@ -31,7 +32,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--api-key",
-            help="The key the emulator accepts (default: mh-test-key / cc-test-key / fa-test-key).",
+            help="The key the emulator accepts (default: mh-test-key / cc-test-key / fa-test-key; "
+            "Vertex: the access token, vertex-test-token).",
+        )
+        parser.add_argument(
+            "--project", default="tryon-test", help="Vertex: the Google Cloud project it serves."
         )
         parser.add_argument(
             "--webhook-url", help="Magic Hour: where to send signed image.* events."
@@ -49,18 +54,20 @@ class Command(BaseCommand):
             raise CommandError("--webhook-url and --webhook-secret go together.")
 
         common = {"port": options["port"], "latency": options["latency"]}
-        if options["api_key"]:
-            common["api_key"] = options["api_key"]
+        key = {"api_key": options["api_key"]} if options["api_key"] else {}
         emulator: Emulator
         if provider == "magichour":
             emulator = MagicHourEmulator(
-                webhook_url=webhook_url, webhook_secret=webhook_secret, **common
+                webhook_url=webhook_url, webhook_secret=webhook_secret, **common, **key
             )
         elif provider == "fashn":
             # FASHN sends callbacks to the webhook_url each run names (FASHN_WEBHOOK_URL).
-            emulator = FashnEmulator(**common)
+            emulator = FashnEmulator(**common, **key)
+        elif provider == "vertex":
+            token = {"access_token": options["api_key"]} if options["api_key"] else {}
+            emulator = VertexEmulator(project=options["project"], **common, **token)
         else:
-            emulator = ChangeClothesEmulator(**common)
+            emulator = ChangeClothesEmulator(**common, **key)
         handler = logging.StreamHandler(self.stdout)
         logger = logging.getLogger("django_tryon.testing")
         logger.addHandler(handler)
@@ -76,12 +83,11 @@ class Command(BaseCommand):
 
     def _print_usage(self, provider: str, emulator: Emulator, webhook_secret: str | None) -> None:
         prefix = provider.upper()
-        env = {
-            f"{prefix}_BASE_URL": emulator.base_url,
-            f"{prefix}_API_KEY": emulator.api_key,
-            "TRYON_ALLOW_PRIVATE_URLS": "1",
-            "TRYON_PROVIDER": provider,
-        }
+        env = {f"{prefix}_BASE_URL": emulator.base_url, f"{prefix}_API_KEY": emulator.api_key}
+        if isinstance(emulator, VertexEmulator):
+            del env[f"{prefix}_API_KEY"]
+            env |= {"VERTEX_PROJECT": emulator.project, "VERTEX_ACCESS_TOKEN": emulator.api_key}
+        env |= {"TRYON_ALLOW_PRIVATE_URLS": "1", "TRYON_PROVIDER": provider}
         if webhook_secret:
             env[f"{prefix}_WEBHOOK_SECRET"] = webhook_secret
         self.stdout.write(f"{provider} emulator listening on {emulator.base_url}")

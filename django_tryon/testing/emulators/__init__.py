@@ -4,6 +4,7 @@ from .base import Emulator, Fault, FaultSpec, RecordedRequest
 from .changeclothes import ChangeClothesEmulator
 from .fashn import FashnEmulator, SentCallback
 from .magichour import MagicHourEmulator, SentWebhook
+from .vertex import VertexEmulator
 
 __all__ = [
     "ChangeClothesEmulator",
@@ -15,4 +16,5 @@ __all__ = [
     "RecordedRequest",
     "SentCallback",
     "SentWebhook",
+    "VertexEmulator",
 ]

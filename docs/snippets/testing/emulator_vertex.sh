@@ -1,0 +1,1 @@
+python manage.py tryon_emulator vertex --port 8703
