@@ -8,7 +8,7 @@ from the other columns (see ``django_tryon.pipeline``).
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -477,6 +477,8 @@ class CreditBudget(models.Model):
     day = models.DateField()
     scope = models.CharField(max_length=16)
     committed = models.BigIntegerField(default=0)
+
+    objects: ClassVar[models.Manager[CreditBudget]] = models.Manager()
 
     class Meta:
         verbose_name = _("daily credit budget")

@@ -241,14 +241,14 @@ class VertexEmulator(Emulator):
         if record.route == "token":
             return self._token(record)
         try:
-            self._authenticate(record)
+            self._authenticate_token(record)
             if record.route == "model":
                 return self._model(record)
             return self._predict(record)
         except Refused as refused:
             return refused.response
 
-    def _authenticate(self, record: RecordedRequest) -> None:
+    def _authenticate_token(self, record: RecordedRequest) -> None:
         token = bearer_token(record)
         if token is None:
             self.violate(record, "no Authorization: Bearer header")
