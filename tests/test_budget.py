@@ -14,6 +14,7 @@ from django_tryon import budget
 from django_tryon.models import CreditBudget, Source, Status, TryOnJob
 from django_tryon.pipeline import cancel
 from django_tryon.services import request_tryon
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from tests.fixtures import make_image
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def shopper_photo(n: int) -> bytes:
 
 def test_a_new_job_takes_its_estimate(costly, garment, model_photo):
     request_tryon(garment, model_photo)
-    request_tryon(garment, shopper_photo(1), source=Source.SHOPPER, owner="o")
+    _request_tryon(garment, shopper_photo(1), source=Source.SHOPPER, owner="o")
     assert budget.committed(budget.ALL) == 6 and budget.committed(budget.SHOPPER) == 3
 
 
@@ -54,9 +55,9 @@ def test_a_days_row_starts_from_that_days_jobs(costly, garment, model_photo):
 def test_the_limit_is_exact(costly, settings, garment):
     settings.TRYON = {**settings.TRYON, "SHOPPER_DAILY_CREDIT_BUDGET": 7}
     for n in range(2):
-        request_tryon(garment, shopper_photo(n), source=Source.SHOPPER, owner="o")
+        _request_tryon(garment, shopper_photo(n), source=Source.SHOPPER, owner="o")
     with pytest.raises(ValidationError) as refused:  # 6 + 3 > 7
-        request_tryon(garment, shopper_photo(3), source=Source.SHOPPER, owner="o")
+        _request_tryon(garment, shopper_photo(3), source=Source.SHOPPER, owner="o")
     assert refused.value.code == "budget_exceeded"
     # Refused by the shopper budget: the all-jobs row gave back what it had taken.
     assert budget.committed(budget.ALL) == budget.committed(budget.SHOPPER) == 6
@@ -80,7 +81,7 @@ def test_a_finished_job_counts_what_it_was_charged(costly, garment, model_photo,
 
 
 def test_a_canceled_job_gives_back_its_estimate(costly, garment, jpeg_photo):
-    job = request_tryon(garment, jpeg_photo, source=Source.SHOPPER, owner="o")
+    job = _request_tryon(garment, jpeg_photo, source=Source.SHOPPER, owner="o")
     assert budget.committed(budget.SHOPPER) == 3
     assert cancel(job)
     assert budget.committed(budget.SHOPPER) == 0 == budget.committed(budget.ALL)
@@ -104,9 +105,9 @@ def test_a_job_that_fails_to_be_created_gives_its_credits_back(
     def broken_save(*args, **kwargs):
         raise OSError("storage down")
 
-    monkeypatch.setattr(jobs, "get_storage", lambda: type("S", (), {"save": broken_save})())
+    monkeypatch.setattr(jobs, "get_private_storage", lambda: type("S", (), {"save": broken_save})())
     with pytest.raises(OSError):
-        request_tryon(garment, jpeg_photo, source=Source.SHOPPER, owner="o")
+        _request_tryon(garment, jpeg_photo, source=Source.SHOPPER, owner="o")
     assert not TryOnJob.objects.exists()
     assert budget.committed(budget.SHOPPER) == 0 == budget.committed(budget.ALL)
 

@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete
 from django_tryon.cascades import watch_adapter_models
 from django_tryon.models import Garment, Source, Status, TryOnJob
 from django_tryon.services import select_garments
-from django_tryon.storage import get_storage
+from django_tryon.storage import get_private_storage, get_storage
 from tests.admin.support import add_product
 from tests.fixtures import create_garment, make_image
 from tests.shop.models import Product, Style
@@ -29,7 +29,8 @@ def with_job(garment: Garment) -> TryOnJob:
 
 
 def stored(*names: str) -> list[bool]:
-    return [get_storage().exists(name) for name in names]
+    # Garment pictures live in the merchant's storage, job files in the private one.
+    return [get_storage().exists(n) or get_private_storage().exists(n) for n in names]
 
 
 def files_of(garment: Garment, job: TryOnJob) -> list[str]:

@@ -192,7 +192,7 @@ def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
 @api_view(("GET", "HEAD"))
 def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponseBase:
     # A token no job can have (e.g. with a NUL byte, which PostgreSQL refuses) isn't looked up.
-    image = gallery.gallery_image(token, width) if shopper.TOKEN_RE.match(token) else None
+    image = gallery.gallery_image(token, width, request) if shopper.TOKEN_RE.match(token) else None
     if image is None:
         raise ShopperError(ErrorCode.NOT_FOUND, _("This picture doesn't exist."))
     # Shared caches may keep it, but must ask again each time (a 304 costs no image work):

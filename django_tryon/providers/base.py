@@ -185,6 +185,7 @@ class BaseProvider:
         "MAX_CONCURRENT": "jobs running at once on this alias; more wait in our queue",
         "FALLBACK": "another alias that takes a job after an account error or retries",
         "DELETE_AFTER_DOWNLOAD": "delete the provider's copy once ours is stored",
+        "MAX_GARMENTS": "garments one call may put on the person, at most the backend's own",
     }
     #: Whether the alias needs an API_KEY option.
     requires_api_key: ClassVar[bool] = True

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.db import models
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -53,8 +54,10 @@ def image_url(token: str, width: int) -> str:
     return reverse("django_tryon:gallery-image", args=[token, width])
 
 
-def gallery_items(product: models.Model, limit: int = LIMIT) -> list[GalleryItem]:
-    if not product_is_available(product):
+def gallery_items(
+    product: models.Model, limit: int = LIMIT, request: HttpRequest | None = None
+) -> list[GalleryItem]:
+    if not product_is_available(product, request):
         return []
     adapter = get_adapter()
     featured = TryOnJob.objects.featured_for(product)
@@ -90,7 +93,9 @@ class GalleryImage:
     load: Callable[[], bytes]
 
 
-def gallery_image(token: str, width: int) -> GalleryImage | None:
+def gallery_image(
+    token: str, width: int, request: HttpRequest | None = None
+) -> GalleryImage | None:
     """A featured result at ``width`` px (never upscaled), or None.
 
     None too when the product isn't available (anymore): asked on every request, so
@@ -106,7 +111,9 @@ def gallery_image(token: str, width: int) -> GalleryImage | None:
         .only("result", "garment__content_type", "garment__object_id")
         .first()
     )
-    if job is None or job.garment is None or not product_is_available(job.garment.product):
+    if job is None or job.garment is None:
+        return None
+    if not product_is_available(job.garment.product, request):
         return None
     name = str(job.result.name)
     digest = hashlib.sha256(name.encode()).hexdigest()[:16]

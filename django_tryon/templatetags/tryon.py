@@ -136,7 +136,7 @@ def tryon_gallery(
     """The merchant's featured try-ons of this product; nothing when there are none."""
     if product is None or not shopper.product_is_available(product, context.get("request")):
         return mark_safe("")
-    items = gallery.gallery_items(product, limit=limit)
+    items = gallery.gallery_items(product, limit=limit, request=context.get("request"))
     if not items:
         return mark_safe("")
     html = render_to_string(
