@@ -26,6 +26,7 @@ from tests.providers.support import cc_alias, mh_alias
 from tests.reliability.figures import record
 from tests.reliability.support import (
     BackoffSpy,
+    _in_test_transaction,
     creates_for,
     is_paused,
     projects_named,
@@ -191,8 +192,10 @@ def test_fault(providers, alias, case, garment, model_photo, monkeypatch):
             pipeline.advance(other.pk)
         waiting.refresh_from_db()
         assert waiting.status == Status.PENDING and emulator.create_calls == creates_before
-        # An admin resumes the alias: the waiting jobs go out and finish.
-        resume_provider(alias)
+        # An admin resumes the alias: the waiting jobs go out and finish (the drain it sends
+        # goes once the admin's request commits).
+        with _in_test_transaction():
+            resume_provider(alias)
         job, waiting = settle(job), settle(waiting)
         assert (job.status, waiting.status) == (Status.SUCCEEDED, Status.SUCCEEDED)
 
