@@ -55,11 +55,14 @@ def seed_batch(jobs: int) -> object:
     for i in range(photos):
         photo = ModelPhoto(name=f"Model {i}")
         photo.image.save("m.jpg", ContentFile(make_image((384, 512), color=(i % 256, 90, 60))))
+    ids = []
     for i in range(jobs // photos):
-        garment = Garment(product=Product.objects.create(name=f"P{i}"), name=f"G{i}")
+        product = Product.objects.create(name=f"P{i}")
+        ids.append(product.pk)
+        garment = Garment(product=product, name=f"G{i}", category="upper_body")
         image = make_image((200, 200), "JPEG", (i % 256, i // 256 % 256, 128), person=False)
         garment.image.save("g.jpg", ContentFile(image, name="g.jpg"))
-    return Product.objects.all()
+    return Product.objects.filter(pk__in=ids)
 
 
 def create_batch_of(products: object) -> int:
@@ -99,16 +102,19 @@ def main() -> None:
     from tests.shop.models import Product
 
     provider = {"BACKEND": "bench.providers.FixedLatencyProvider", "LATENCY": args.latency}
-    products = seed_batch(args.jobs) if args.via == "batch" else None
-    garment = create_garment(Product.objects.create(name="Bench shirt"))
-    photo = create_model_photo()
+    if args.via == "batch":
+        products = seed_batch(args.jobs)
+    else:
+        garment = create_garment(Product.objects.create(name="Bench shirt"))
+        photo = create_model_photo()
     cluster = start_cluster(
         args.workers, {"PROVIDERS": {"bench": provider}, "DEFAULT_PROVIDER": "bench"}, args.broker
     )
     try:
         if args.via == "batch":
             start = time.monotonic()
-            assert create_batch_of(products) == args.jobs
+            made = create_batch_of(products)
+            assert made == args.jobs, made
         elif args.processes == 1:
             start = time.monotonic()
             for i in range(args.jobs):

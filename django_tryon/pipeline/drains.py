@@ -26,8 +26,9 @@ from .states import Step, Taker, step_q, taken_by
 from .steps import run, submit
 from .wakeups import ensure_drain
 
-# Due rows a drain reads at once: building and running that query costs more than a step.
-DRAIN_BATCH = 20
+# Due rows a drain reads at once. Finding the oldest due jobs reads every due row (5,000
+# pending: ~20 ms on Postgres), whatever the LIMIT: a larger batch spreads that cost.
+DRAIN_BATCH = 100
 
 
 def drainable(now: Any, policy: AliasPolicy, free: dict[str, int]) -> QuerySet[TryOnJob]:
