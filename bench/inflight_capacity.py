@@ -159,7 +159,7 @@ def main() -> None:
             return (moment - first) / timedelta(seconds=1)  # type: ignore[operator]
 
         breakdown = (
-            f"creation {since(times['last']):.1f} s, all submitted at {since(times['submitted']):.1f} s, "
+            f"creation {created:.1f} s, all submitted at {since(times['submitted']):.1f} s, "
             f"all results ready at {since(times['ready']):.1f} s, all done at "
             f"{since(times['finished']):.1f} s; results noticed late by {statistics.mean(late):.2f} s "
             f"on average (max {max(late):.2f}), stored {statistics.mean(store):.2f} s after "

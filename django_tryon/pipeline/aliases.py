@@ -68,9 +68,6 @@ class AliasPolicy:
         cap = self.providers.get(alias, {}).get("MAX_CONCURRENT")
         return int(cap) if cap else None
 
-    def capped(self) -> list[str]:
-        return [alias for alias in self.providers if self.cap(alias)]
-
     def is_paused(self, alias: str) -> bool:
         return alias in self.paused
 
@@ -88,7 +85,7 @@ class AliasPolicy:
         return job.source != Source.SHOPPER
 
     def when_unavailable(self, job: TryOnJob) -> Verdict:
-        """``job``'s alias won't take it (paused, or errors without end): what then."""
+        """``job``'s alias is paused: what then (fail over, wait, or fail)."""
         if self.fallback(job):
             return Verdict.FAIL_OVER
         return Verdict.WAIT if self.may_wait(job) else Verdict.FAIL

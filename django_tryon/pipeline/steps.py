@@ -41,7 +41,7 @@ from .outcomes import (
     unavailable,
 )
 from .states import Step, deadline_passed, next_step
-from .wakeups import ensure_drain, ensure_ticker
+from .wakeups import ensure_ticker
 
 logger = logging.getLogger("django_tryon.pipeline")
 
@@ -188,9 +188,9 @@ def poll_and_fetch(job: TryOnJob, provider: BaseProvider) -> None:
 
 
 def poll_for_ticker(job: TryOnJob, provider: BaseProvider) -> None:
-    """The ticker's poll: a result that is ready is recorded, and fetched by a drain."""
-    if poll(job, provider, release=True) == JobState.SUCCEEDED:
-        ensure_drain()
+    """The ticker's poll: a result that is ready is recorded, and fetched by a drain (the
+    ticker sends one after its pass: one message for every result it found ready)."""
+    poll(job, provider, release=True)
 
 
 def apply_state(

@@ -106,7 +106,7 @@ def tick_once() -> int:
         if job is not None:
             run(job, poll_for_ticker, policy)
     if drainable(timezone.now(), policy, policy.free_slots()).exists():
-        ensure_drain()
+        ensure_drain()  # starts, retries, and the results this pass found ready
     return len(to_poll)
 
 

@@ -232,3 +232,14 @@ def test_a_batch_costs_a_few_messages_not_one_per_job(garment, fresh, aliases, m
     # Drains (one more while several jobs are due, one when results are ready) and the
     # ticker's rounds of polls: their number follows time, not the batch's size.
     assert len(sent) <= 10, sent
+
+
+def test_the_ticker_sends_one_drain_for_due_jobs_not_a_message_each(
+    garment, model_photo, lose_messages, fresh
+):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(5)]
+    lose_messages(started=True)  # e.g. retries, due again after their backoff
+    assert pipeline.tick_once() == 0  # nothing to poll...
+    assert queued_functions() == [DRAIN]  # ...and one drain for the five
+    run_queued_tasks()
+    assert {fresh(job).status for job in jobs} == {Status.SUCCEEDED}
