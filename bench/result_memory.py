@@ -1,7 +1,7 @@
 """Peak memory while a 20 MB result is streamed from a provider into storage.
 
 Two fresh interpreters run the very same download-and-store path (the HTTP provider
-base's ``download`` into ``save_stream``, as ``pipeline._fetch`` does): one for a 20 MB
+base's ``download`` into ``save_stream``, as ``pipeline.steps.fetch`` does): one for a 20 MB
 image, one for a 1 KB image. Their peak RSS are compared: streaming should cost a few
 MB, not the size of the file.
 

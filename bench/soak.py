@@ -323,7 +323,7 @@ def measure_window(emulator: Any, garment: Any, photo: Any, samples: int = 50) -
         started = time.perf_counter()
         answer = provider.submit(request)
         answered = time.perf_counter()
-        pipeline._write(
+        pipeline.write(
             job,
             release=False,
             provider_job_id=answer.id,

@@ -24,11 +24,6 @@ BROKE = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.py still sends sender=alias; the pipeline package sends sender=TryOnJob "
-    "(two send() calls, in pause_alias and resume_alias). Remove this mark at that merge.",
-)
 def test_pause_and_resume_are_heard_by_a_receiver_for_tryonjob(garment, model_photo):
     heard: list[tuple[str, dict[str, str]]] = []
 

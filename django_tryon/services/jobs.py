@@ -288,7 +288,7 @@ def _request_tryon(
                 fields.update(status=Status.SUCCEEDED, reused_from=earlier, finished_at=now)
             job = TryOnJob.objects.create(**fields)
             if earlier is None:
-                pipeline.start(job)
+                pipeline.start()
             else:
                 transaction.on_commit(lambda: signals.job_succeeded.send(sender=TryOnJob, job=job))
     except BaseException:

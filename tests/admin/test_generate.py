@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.utils import translation
 
 from django_tryon.models import Source, Status, TryOnBatch, TryOnJob
-from django_tryon.pipeline import ensure_ticker
+from django_tryon.pipeline import ensure_drain
 from django_tryon.services import request_tryon
 from django_tryon.testing.queue import queued_functions
 
@@ -119,9 +119,9 @@ def test_confirming_creates_the_batch_and_redirects_to_it(
     )
     assert all(j.estimated_credits == 1 and j.next_check_at is not None for j in created)
     assert batch.created_by.is_superuser and batch.provider == "sandbox"
-    # One wake-up of the pipeline for the whole batch: the ticker dispatches every job.
-    assert callbacks[0] is ensure_ticker
-    assert queued_functions() == ["django_tryon.tasks.tick"]
+    # One wake-up of the pipeline for the whole batch: a drain, as for a single job.
+    assert callbacks[0] is ensure_drain
+    assert queued_functions() == ["django_tryon.tasks.drain"]
     assert "Generating 5 try-ons with sandbox." in messages_of(response)
 
 

@@ -30,11 +30,6 @@ def test_admin_changelist(run_bench):
     assert_completed(run_bench("admin_changelist"), "admin_changelist")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="admin_generate.py asserts that a batch wakes the ticker once and sees 0 messages "
-    "on this branch; the pipeline package fixes it. Remove this mark at that merge.",
-)
 def test_admin_generate(run_bench):
     assert_completed(run_bench("admin_generate"), "admin_generate")
 

@@ -9,38 +9,16 @@ from django_q.models import OrmQ
 from django_tryon import pipeline
 from django_tryon.models import Lease, ProviderState, Source, Status, TryOnJob
 from django_tryon.services import request_tryon
-from django_tryon.testing.queue import queued_functions, run_queued_tasks
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
+from django_tryon.testing.queue import drive_pipeline, queued_functions, run_queued_tasks
 
 # Transactional: on_commit enqueues happen as in production, not at the end of a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
 DRAIN = "django_tryon.tasks.drain"
 
 
-@pytest.fixture
-def aliases(settings):
-    """``aliases(name={options}, ...)``: sandbox aliases with these options."""
-
-    def configure(**options_by_alias):
-        settings.TRYON = {
-            **settings.TRYON,
-            "DEFAULT_PROVIDER": next(iter(options_by_alias)),
-            "PROVIDERS": {
-                alias: {"BACKEND": SANDBOX, "LATENCY": 0, **options}
-                for alias, options in options_by_alias.items()
-            },
-        }
-
-    return configure
-
-
-def fresh(job):
-    job.refresh_from_db()
-    return job
-
-
-def test_a_burst_of_new_jobs_sends_one_drain_that_runs_them_all(garment, model_photo):
+def test_a_burst_of_new_jobs_sends_one_drain_that_runs_them_all(garment, model_photo, fresh):
     jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(5)]
     assert queued_functions() == [DRAIN]
     # The drain, and the one it kept queued while several jobs were due (it finds none).
@@ -50,16 +28,16 @@ def test_a_burst_of_new_jobs_sends_one_drain_that_runs_them_all(garment, model_p
 
 
 def test_a_worker_that_dies_mid_drain_leaves_the_other_jobs_to_the_next_drain(
-    garment, model_photo, monkeypatch
+    garment, model_photo, monkeypatch, fresh
 ):
     jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
     OrmQ.objects.all().delete()  # the drain's message is taken by the worker that dies
 
-    def killed(job, step=None):
+    def killed(*step):
         raise SystemExit("SIGKILL")  # not an error the step handles: the process is gone
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline, "_step", killed)
+        patch.setattr(pipeline.drains, "run", killed)
         with pytest.raises(SystemExit):
             pipeline.drain()
     assert queued_functions() == [DRAIN]  # queued before the first step, for the rest
@@ -69,7 +47,7 @@ def test_a_worker_that_dies_mid_drain_leaves_the_other_jobs_to_the_next_drain(
     assert statuses.count(Status.RUNNING) == 1
 
 
-def test_new_work_sends_another_drain_once_the_queued_one_has_started(garment, model_photo):
+def test_new_work_sends_another_drain_once_the_queued_one_has_started(garment, model_photo, fresh):
     first = request_tryon(garment, model_photo, options={"n": 1})
     OrmQ.objects.all().delete()
     assert pipeline.drain() == 1  # the queued drain starts and takes the job
@@ -88,7 +66,7 @@ def test_a_drain_takes_the_oldest_due_job_first(garment, model_photo):
     assert [job.pk for job in pipeline.due_for_drain()] == [jobs[1].pk, jobs[2].pk, jobs[0].pk]
 
 
-def test_a_drain_past_its_budget_hands_over_to_a_fresh_task(garment, model_photo):
+def test_a_drain_past_its_budget_hands_over_to_a_fresh_task(garment, model_photo, fresh):
     jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
     OrmQ.objects.all().delete()
     assert pipeline.drain(budget=0) == 1  # one step, then the budget is spent
@@ -99,7 +77,7 @@ def test_a_drain_past_its_budget_hands_over_to_a_fresh_task(garment, model_photo
 
 
 def test_a_job_read_by_a_drain_is_not_claimed_once_another_worker_moved_it_on(
-    garment, model_photo, aliases
+    garment, model_photo, aliases, fresh
 ):
     aliases(sandbox={"LATENCY": 5})
     job = request_tryon(garment, model_photo)
@@ -111,12 +89,12 @@ def test_a_job_read_by_a_drain_is_not_claimed_once_another_worker_moved_it_on(
 
 
 def test_a_job_read_by_a_drain_is_not_claimed_after_any_step_even_one_that_left_it_as_it_was(
-    garment, model_photo
+    garment, model_photo, fresh
 ):
     job = request_tryon(garment, model_photo)
     [read] = pipeline.due_for_drain()
     other = pipeline.claim(job.pk)
-    assert pipeline._write(other, next_check_at=timezone.now())  # e.g. a retry, due at once
+    assert pipeline.write(other, next_check_at=timezone.now())  # e.g. a retry, due at once
     assert fresh(job).status == Status.PENDING and job.lease_owner == ""
     assert pipeline.claim_read(read) is False  # its updated_at moved on
 
@@ -129,7 +107,7 @@ def test_a_job_held_by_another_worker_is_not_claimed(garment, model_photo):
     assert pipeline.due_for_drain() == []
 
 
-def test_a_drain_claims_and_starts_a_pending_job_in_one_write(garment, model_photo):
+def test_a_drain_claims_and_starts_a_pending_job_in_one_write(garment, model_photo, fresh):
     job = request_tryon(garment, model_photo)
     [read] = pipeline.due_for_drain()
     assert pipeline.start_read(read) is True
@@ -144,10 +122,10 @@ def test_a_drain_claims_and_starts_a_pending_job_in_one_write(garment, model_pho
     ["paused alias", "capped alias", "deadline passed"],
 )
 def test_a_start_that_needs_more_than_a_write_is_left_to_the_usual_step(
-    situation, garment, model_photo, aliases
+    situation, garment, model_photo, aliases, fresh
 ):
     aliases(sandbox={"MAX_CONCURRENT": 1} if situation == "capped alias" else {})
-    job = request_tryon(garment, model_photo, source=Source.SHOPPER)
+    job = _request_tryon(garment, model_photo, source=Source.SHOPPER)
     if situation == "paused alias":
         ProviderState.objects.create(alias="sandbox", paused_at=timezone.now())
     if situation == "deadline passed":  # e.g. failed over back to the queue, late
@@ -156,7 +134,7 @@ def test_a_start_that_needs_more_than_a_write_is_left_to_the_usual_step(
     assert pipeline.start_read(read) is False
     assert fresh(job).status == Status.PENDING and job.lease_owner == ""
     assert pipeline.claim_read(read) is True  # and the step decides, as for any claim
-    pipeline._step(read)
+    pipeline.steps.run(read)
     expected = {
         "paused alias": (Status.FAILED, "provider_paused"),
         "capped alias": (Status.SUCCEEDED, ""),  # a free slot: taken in order, and done
@@ -198,7 +176,9 @@ def test_drains_leave_polls_capped_starts_and_paused_waiting_to_the_ticker(
     assert {j.pk for j in pipeline.due_for_drain()} == taken
 
 
-def test_the_sweep_sends_a_drain_when_one_is_owed_and_its_message_was_lost(garment, model_photo):
+def test_the_sweep_sends_a_drain_when_one_is_owed_and_its_message_was_lost(
+    garment, model_photo, fresh
+):
     job = request_tryon(garment, model_photo)
     OrmQ.objects.all().delete()  # lost (e.g. Redis restarted), its mark still set
     pipeline.sweep()
@@ -210,13 +190,20 @@ def test_the_sweep_sends_a_drain_when_one_is_owed_and_its_message_was_lost(garme
     assert fresh(job).status == Status.SUCCEEDED
 
 
-def test_a_new_job_on_a_capped_alias_gets_a_message_of_its_own(garment, model_photo, aliases):
-    aliases(capped={"MAX_CONCURRENT": 2})
-    request_tryon(garment, model_photo)
-    assert queued_functions() == ["django_tryon.tasks.advance_job"]
+def test_new_jobs_on_a_capped_alias_start_through_a_drain_up_to_the_free_slots_in_order(
+    garment, model_photo, aliases, fresh
+):
+    aliases(capped={"MAX_CONCURRENT": 2, "OUTCOME": "never"})
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(5)]
+    assert queued_functions() == [DRAIN]  # one message, as on any alias
+    assert [j.pk for j in pipeline.due_for_drain()] == [jobs[0].pk, jobs[1].pk]
+    run_queued_tasks()
+    statuses = [fresh(job).status for job in jobs]
+    assert statuses == [Status.RUNNING] * 2 + [Status.PENDING] * 3
+    assert pipeline.due_for_drain() == []  # no slot free: nothing for a drain to take
 
 
-def test_the_lease_rows_are_made_after_migrate_and_remade_by_the_sweep(garment, model_photo):
+def test_the_lease_rows_are_made_after_migrate_and_remade_by_the_sweep(garment, model_photo, fresh):
     assert set(Lease.objects.values_list("name", flat=True)) >= {"ticker", "drain"}
     Lease.objects.all().delete()  # e.g. a restore from an old backup
     job = request_tryon(garment, model_photo)
@@ -225,3 +212,35 @@ def test_the_lease_rows_are_made_after_migrate_and_remade_by_the_sweep(garment, 
     assert Lease.objects.filter(name="drain").exists()
     run_queued_tasks()  # the ticker the sweep sent hands the job to a worker
     assert fresh(job).status == Status.SUCCEEDED
+
+
+def test_a_batch_costs_a_few_messages_not_one_per_job(garment, fresh, aliases, monkeypatch):
+    from django_q import tasks
+
+    from django_tryon.services import generate
+    from tests.fixtures import create_model_photo
+
+    aliases(sandbox={"LATENCY": 0.2})
+    sent = []
+    real = tasks.async_task
+    monkeypatch.setattr(
+        tasks, "async_task", lambda func, *a, **kw: sent.append(func) or real(func, *a, **kw)
+    )
+    batch, _ = generate([garment], [create_model_photo(name=f"Model {i}") for i in range(30)])
+    assert sent == [DRAIN]  # as for a single job
+    assert drive_pipeline() == 0
+    assert {job.status for job in batch.jobs.all()} == {Status.SUCCEEDED}
+    # Drains (one more while several jobs are due, one when results are ready) and the
+    # ticker's rounds of polls: their number follows time, not the batch's size.
+    assert len(sent) <= 10, sent
+
+
+def test_the_ticker_sends_one_drain_for_due_jobs_not_a_message_each(
+    garment, model_photo, lose_messages, fresh
+):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(5)]
+    lose_messages(started=True)  # e.g. retries, due again after their backoff
+    assert pipeline.tick_once() == 0  # nothing to poll...
+    assert queued_functions() == [DRAIN]  # ...and one drain for the five
+    run_queued_tasks()
+    assert {fresh(job).status for job in jobs} == {Status.SUCCEEDED}

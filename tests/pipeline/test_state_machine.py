@@ -8,20 +8,18 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from django_tryon import pipeline, signals
 from django_tryon.models import Lease, ProviderState, Source, Status, TryOnJob
 from django_tryon.providers.base import TransientError
 from django_tryon.providers.sandbox import SandboxProvider
 from django_tryon.services import cancel_job, request_tryon, resume_provider
+from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.testing.queue import queued_functions, run_queued_tasks
 from tests.fixtures import make_image
 
 # Transactional: on_commit enqueues happen as in production, not at the end of a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SANDBOX = "django_tryon.providers.sandbox.SandboxProvider"
 
 
 class TimesOutOnCreate(SandboxProvider):
@@ -33,25 +31,7 @@ class TimesOutOnCreate(SandboxProvider):
         return super().submit(request)
 
 
-@pytest.fixture
-def sandbox(settings):
-    """``sandbox(OUTCOME=..., LATENCY=...)`` reconfigures the sandbox alias."""
-
-    def configure(**options):
-        settings.TRYON = {
-            **settings.TRYON,
-            "PROVIDERS": {"sandbox": {"BACKEND": SANDBOX, "LATENCY": 0, **options}},
-        }
-
-    return configure
-
-
-def fresh(job):
-    job.refresh_from_db()
-    return job
-
-
-def test_a_job_goes_pending_running_succeeded(garment, model_photo, sandbox, drive):
+def test_a_job_goes_pending_running_succeeded(garment, model_photo, sandbox, drive, fresh):
     sandbox(LATENCY=0.3)
     job = request_tryon(garment, model_photo)
     assert job.status == Status.PENDING and job.next_check_at is not None
@@ -64,7 +44,7 @@ def test_a_job_goes_pending_running_succeeded(garment, model_photo, sandbox, dri
     assert job.lease_owner == "" and job.next_check_at is None
 
 
-def test_duplicate_delivery_never_submits_twice(garment, model_photo, sandbox, drive):
+def test_duplicate_delivery_never_submits_twice(garment, model_photo, sandbox, drive, fresh):
     sandbox(LATENCY=0.3)
     job = request_tryon(garment, model_photo)
     run_queued_tasks()
@@ -84,28 +64,31 @@ def test_a_claimed_job_is_not_taken_by_a_second_worker(garment, model_photo):
     assert pipeline.claim(job.pk) is None
 
 
-def test_a_worker_that_lost_its_lease_writes_nothing(garment, model_photo):
+def test_a_worker_that_lost_its_lease_writes_nothing(garment, model_photo, fresh):
     job = request_tryon(garment, model_photo)
     mine = pipeline.claim(job.pk)
     TryOnJob.objects.filter(pk=job.pk).update(lease_owner="someone-else")
-    assert pipeline._write(mine, status=Status.FAILED) is False
+    assert pipeline.write(mine, status=Status.FAILED) is False
     assert fresh(job).status == Status.PENDING
 
 
-def test_a_lost_task_is_recovered_by_the_sweep_and_ticker(garment, model_photo, drive):
+def test_a_lost_task_is_recovered_by_the_sweep_and_ticker(
+    garment, model_photo, drive, fresh, lose_messages
+):
     job = request_tryon(garment, model_photo)
-    OrmQ.objects.all().delete()  # the message is lost (e.g. Redis restarted)
+    lose_messages(started=False)  # the message is lost (e.g. Redis restarted)...
+    Lease.objects.filter(name="drain").update(until=timezone.now())  # ...its mark runs out
     pipeline.sweep()
-    assert "django_tryon.tasks.tick" in queued_functions()
+    assert set(queued_functions()) == {"django_tryon.tasks.tick", "django_tryon.tasks.drain"}
     assert drive() == 0
     assert fresh(job).status == Status.SUCCEEDED
 
 
 def test_a_worker_that_died_while_submitting_is_taken_over_after_its_lease(
-    garment, model_photo, drive
+    garment, model_photo, drive, fresh, lose_messages
 ):
     job = request_tryon(garment, model_photo)
-    OrmQ.objects.all().delete()
+    lose_messages(started=True)
     # What a worker leaves behind when killed between taking the slot and the provider's answer.
     TryOnJob.objects.filter(pk=job.pk).update(
         status=Status.RUNNING,
@@ -119,7 +102,7 @@ def test_a_worker_that_died_while_submitting_is_taken_over_after_its_lease(
     assert job.attempts == 2  # the one window where a second submission can happen
 
 
-def test_a_job_past_its_deadline_fails(garment, model_photo, sandbox, drive):
+def test_a_job_past_its_deadline_fails(garment, model_photo, sandbox, drive, fresh):
     sandbox(OUTCOME="never")
     failed = []
     signals.job_failed.connect(
@@ -138,7 +121,7 @@ def test_a_job_past_its_deadline_fails(garment, model_photo, sandbox, drive):
     assert failed == ["deadline_exceeded"]
 
 
-def test_the_deadline_runs_from_leaving_our_queue(garment, model_photo, sandbox):
+def test_the_deadline_runs_from_leaving_our_queue(garment, model_photo, sandbox, fresh):
     sandbox(MAX_CONCURRENT=1, OUTCOME="never")
     first = request_tryon(garment, model_photo, options={"n": 1})
     waiting = request_tryon(garment, model_photo, options={"n": 2})
@@ -149,7 +132,7 @@ def test_the_deadline_runs_from_leaving_our_queue(garment, model_photo, sandbox)
     assert pipeline.sweep()["expired"] == 0
 
 
-def test_a_transient_error_then_success(garment, model_photo, sandbox, settings, drive):
+def test_a_transient_error_then_success(garment, model_photo, sandbox, settings, drive, fresh):
     sandbox(OUTCOME="transient_once")
     settings.TRYON = {**settings.TRYON, "BACKOFF_BASE": 0.1, "BACKOFF_MAX": 1.0}
     job = request_tryon(garment, model_photo)
@@ -166,7 +149,7 @@ def test_a_transient_error_then_success(garment, model_photo, sandbox, settings,
     assert job.attempts == 2 and job.error_code == ""
 
 
-def test_an_uncertain_create_is_retried_and_counted(garment, model_photo, settings, drive):
+def test_an_uncertain_create_is_retried_and_counted(garment, model_photo, settings, drive, fresh):
     settings.TRYON = {
         **settings.TRYON,
         "BACKOFF_BASE": 0.05,
@@ -182,7 +165,7 @@ def test_an_uncertain_create_is_retried_and_counted(garment, model_photo, settin
     assert job.provider_data["uncertain_submissions"] == 1 and job.transient_errors == 0
 
 
-def test_transient_errors_are_bounded(garment, model_photo, sandbox, settings, drive):
+def test_transient_errors_are_bounded(garment, model_photo, sandbox, settings, drive, fresh):
     sandbox(OUTCOME="unavailable")
     settings.TRYON = {
         **settings.TRYON,
@@ -205,7 +188,7 @@ def test_transient_errors_are_bounded(garment, model_photo, sandbox, settings, d
     ],
 )
 def test_a_permanent_error_fails_at_once_in_plain_words(
-    outcome, code, words, garment, model_photo, sandbox, drive
+    outcome, code, words, garment, model_photo, sandbox, drive, fresh
 ):
     sandbox(OUTCOME=outcome)
     job = request_tryon(garment, model_photo)
@@ -216,7 +199,7 @@ def test_a_permanent_error_fails_at_once_in_plain_words(
 
 
 def test_an_account_error_pauses_the_alias_and_the_queue_waits(
-    garment, model_photo, sandbox, drive
+    garment, model_photo, sandbox, drive, fresh
 ):
     sandbox(OUTCOME="account")
     paused = []
@@ -241,9 +224,11 @@ def test_an_account_error_pauses_the_alias_and_the_queue_waits(
     assert fresh(first).status == fresh(second).status == Status.SUCCEEDED
 
 
-def test_a_shopper_is_not_kept_waiting_on_a_paused_alias(garment, jpeg_photo, sandbox, drive):
+def test_a_shopper_is_not_kept_waiting_on_a_paused_alias(
+    garment, jpeg_photo, sandbox, drive, fresh
+):
     sandbox(OUTCOME="account")
-    job = request_tryon(garment, jpeg_photo, source=Source.SHOPPER)
+    job = _request_tryon(garment, jpeg_photo, source=Source.SHOPPER)
     later = request_tryon(
         garment, make_image((700, 900), color=(90, 60, 40)), source=Source.SHOPPER
     )
@@ -254,7 +239,7 @@ def test_a_shopper_is_not_kept_waiting_on_a_paused_alias(garment, jpeg_photo, sa
     assert later.attempts == 0  # never sent to the paused alias
 
 
-def test_cancel_a_running_job(garment, model_photo, sandbox):
+def test_cancel_a_running_job(garment, model_photo, sandbox, fresh):
     sandbox(OUTCOME="never")
     job = request_tryon(garment, model_photo)
     run_queued_tasks()
@@ -265,7 +250,9 @@ def test_cancel_a_running_job(garment, model_photo, sandbox):
     assert cancel_job(job) is False
 
 
-def test_the_concurrency_cap_keeps_jobs_waiting_in_order(garment, model_photo, sandbox, drive):
+def test_the_concurrency_cap_keeps_jobs_waiting_in_order(
+    garment, model_photo, sandbox, drive, fresh
+):
     sandbox(LATENCY=0.2, MAX_CONCURRENT=1)
     jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
     run_queued_tasks()

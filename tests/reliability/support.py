@@ -41,7 +41,7 @@ class BackoffSpy:
             self.calls.append((errors, retry_after, delay))
             return delay
 
-        monkeypatch.setattr(pipeline, "backoff", spy)
+        monkeypatch.setattr(pipeline.outcomes, "backoff", spy)
         return self
 
 

@@ -25,6 +25,7 @@ from tests.reliability.contract import CONTRACT_PROVIDERS, MB, Case, ContractPro
 from tests.reliability.figures import record
 from tests.reliability.support import (
     BackoffSpy,
+    _in_test_transaction,
     creates_for,
     is_paused,
     projects_named,
@@ -99,8 +100,10 @@ def test_fault(emulator, provider: ContractProvider, case: Case, garment, model_
             pipeline.advance(other.pk)
         waiting.refresh_from_db()
         assert waiting.status == Status.PENDING and emulator.create_calls == creates_before
-        # An admin resumes the alias: the waiting jobs go out and finish.
-        resume_provider(alias)
+        # An admin resumes the alias: the waiting jobs go out and finish (the drain it sends
+        # goes once the admin's request commits).
+        with _in_test_transaction():
+            resume_provider(alias)
         job, waiting = settle(job), settle(waiting)
         assert (job.status, waiting.status) == (Status.SUCCEEDED, Status.SUCCEEDED)
 

@@ -42,7 +42,7 @@ class AlwaysTimesOut(SandboxProvider):
 def die_while_submitting(job: TryOnJob) -> None:
     """A worker takes ``job``'s slot to submit it and dies before any answer is recorded."""
     claimed = pipeline.claim(job.pk)
-    assert claimed is not None and pipeline._take_slot(claimed, get_provider(claimed.provider))
+    assert claimed is not None and pipeline.steps.take_slot(claimed, get_provider(claimed.provider))
     assert claimed.status == Status.RUNNING
     TryOnJob.objects.filter(pk=job.pk).update(
         lease_until=timezone.now() - timedelta(seconds=1), next_check_at=timezone.now()
@@ -114,7 +114,7 @@ def test_tick_takes_a_lease_of_its_budget_plus_the_grace(settings, monkeypatch):
         taken.append(seconds)
         return real(name, seconds)
 
-    monkeypatch.setattr(pipeline, "acquire_lease", spy)
+    monkeypatch.setattr(pipeline.ticker, "acquire_lease", spy)
     pipeline.tick(budget=2)
     assert taken == [2 + pipeline.TICK_GRACE]
 
@@ -122,9 +122,9 @@ def test_tick_takes_a_lease_of_its_budget_plus_the_grace(settings, monkeypatch):
 def test_a_job_held_by_a_worker_is_not_due_before_its_lease_ends(settings, garment, model_photo):
     settings.TRYON = reliability_tryon({}, "sandbox", LEASE_SECONDS=300)
     job = request_tryon(garment, model_photo)
-    assert pipeline._seconds_to_next_due() == pytest.approx(0, abs=1)
+    assert pipeline.seconds_to_next_due() == pytest.approx(0, abs=1)
     assert pipeline.claim(job.pk) is not None  # a worker holds it, e.g. in a long call
-    assert pipeline._seconds_to_next_due() == pytest.approx(300, abs=5)
+    assert pipeline.seconds_to_next_due() == pytest.approx(300, abs=5)
 
 
 def test_the_schedules_go_to_the_cluster_the_tasks_go_to(monkeypatch):

@@ -269,7 +269,7 @@ def test_create_batch_writes_due_jobs_and_wakes_the_pipeline_once(
         assert row.next_check_at is not None and row.deadline_at is None  # runs from submission
         assert row.fingerprint and row.token
     assert batch.created_by == admin_user
-    assert queued_functions() == ["django_tryon.tasks.tick"]
+    assert queued_functions() == ["django_tryon.tasks.drain"]  # one message, as for one job
 
 
 def test_create_batch_query_count_is_the_same_for_more_jobs(catalogue):

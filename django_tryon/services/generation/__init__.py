@@ -7,7 +7,7 @@
    because an identical result exists (or is being made), which garments the provider
    can't do, and what the new jobs cost. It writes nothing.
 2. ``create_batch`` turns one alias's plan into a ``TryOnBatch``: one ``bulk_create`` of
-   due jobs, and a single wake-up of the pipeline once the transaction commits.
+   due jobs, and one drain message once the transaction commits, as for any new work.
 
 Catalogues are large, so the work does not grow with the number of pairs: every image is
 read and checked once (not once per pair), identical earlier jobs are found with one

@@ -1,7 +1,7 @@
 """Batches: creating one from a plan, following it, and fetching its results.
 
-A batch is created with one ``bulk_create`` of due jobs and a single wake-up of the
-pipeline once the transaction commits; the ticker hands the jobs to the workers in order.
+A batch is created with one ``bulk_create`` of due jobs and the one wake-up all new work
+has (``pipeline.start``): a drain once the transaction commits, whatever the batch's size.
 """
 
 from __future__ import annotations
@@ -70,12 +70,11 @@ def create_batch(
                 batch=batch,
                 estimated_credits=chosen.credits_per_job,
                 created_at=now,
-                next_check_at=now,  # due at once: the ticker dispatches them in order
+                next_check_at=now,  # due at once: drains take them, oldest first
             )
             for job in chosen.jobs
         )
-        # One wake-up for the whole batch: the ticker hands due jobs to the workers.
-        transaction.on_commit(pipeline.ensure_ticker)
+        pipeline.start()  # one drain message for the whole batch, as for a single job
     return batch
 
 

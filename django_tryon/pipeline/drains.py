@@ -1,0 +1,108 @@
+"""Drains: tasks that advance due jobs one after another until none is left.
+
+Every kind of new work is taken up by drains (see ``wakeups``). A burst sends one drain
+message, not one per job; while more than one job is due, a running drain keeps one more
+queued, so every worker drains while the queue is long and a worker that dies mid-step
+leaves the rest to another. Past its budget a drain hands over to a fresh task.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ..conf import tryon_settings
+from ..models import TryOnJob
+from .aliases import AliasPolicy
+from .claims import claim_read, start_read
+from .leases import DRAIN_LEASE, unmark_queued
+from .states import Step, Taker, step_q, taken_by
+from .steps import run, submit
+from .wakeups import ensure_drain
+
+# Due rows a drain reads at once. Finding the oldest due jobs reads every due row (5,000
+# pending: ~20 ms on Postgres), whatever the LIMIT: a larger batch spreads that cost.
+DRAIN_BATCH = 100
+
+
+def drainable(now: Any, policy: AliasPolicy, free: dict[str, int]) -> QuerySet[TryOnJob]:
+    """Due jobs whose next step is a drain's (``states.TABLE``), as the alias policy allows.
+
+    A start waits while its alias's verdict is to wait or its cap is full. A job never
+    started is due whatever its ``next_check_at`` says: that was set by the clock of the
+    host that created it.
+    """
+    due = Q(next_check_at__lte=now)
+    wanted = [
+        step_q(step) & (due | Q(attempts=0)) & policy.startable(free)
+        if step == Step.START
+        else step_q(step) & due
+        for step in taken_by(Taker.DRAIN)
+    ]
+    # active() repeats the statuses at the top, where the (status, next_check_at) index serves.
+    return TryOnJob.objects.active().unleased(now).filter(reduce(or_, wanted))
+
+
+def due_for_drain(policy: AliasPolicy | None = None) -> list[TryOnJob]:
+    """The oldest due jobs that a drain takes up (read, not leased), oldest first."""
+    policy = policy or AliasPolicy()
+    free = policy.free_slots()
+    # Their ids first, then the rows: joining before the LIMIT would sort every wide row
+    # (and MySQL refuses a LIMIT inside IN, so the ids are read, not nested).
+    oldest = drainable(timezone.now(), policy, free).order_by("next_check_at", "pk")
+    rows = oldest.values_list("pk", "provider", "status")[:DRAIN_BATCH]
+    ids = policy.within_caps(rows, free)
+    if not ids:
+        return []
+    return list(
+        TryOnJob.objects.select_related("garment", "model_photo")
+        .filter(pk__in=ids)
+        .order_by("next_check_at", "pk")
+    )
+
+
+def drain(budget: float | None = None, *, task: bool = True) -> int:
+    """Advance due jobs one step each, oldest first, until none is left; returns the steps.
+
+    Past ``budget`` seconds a drain task hands over to a fresh task, so no task runs into
+    the cluster's timeout (``tryon.E007`` keeps it above the budget plus the longest call).
+    ``task=False``: the ticker drains while it has nothing to poll; it neither counts as
+    the queued drain nor hands over.
+    """
+    budget = tryon_settings.TICK_SECONDS if budget is None else budget
+    if task:
+        unmark_queued(DRAIN_LEASE)  # from here on, new work sends another drain
+    policy = AliasPolicy()
+    stop_at = time.monotonic() + budget
+    steps = 0
+    while batch := deque(due_for_drain(policy)):
+        if len(batch) > 1:
+            # More work than this drain's next step: have another drain queued, to help on
+            # another worker, and to go on at once should this worker die mid-step.
+            ensure_drain()
+        take, claimed = batch.popleft, 0
+        while batch:
+            job = take()
+            if start_read(job, policy):
+                run(job, submit, policy)
+            elif claim_read(job):
+                run(job, policy=policy)
+            else:
+                # Another drain works this batch from this end: go on from the other one,
+                # so that the two meet in the middle instead of colliding at every job.
+                take = batch.pop if take == batch.popleft else batch.popleft
+                continue
+            steps, claimed = steps + 1, claimed + 1
+            if time.monotonic() >= stop_at:
+                if task:
+                    ensure_drain()
+                return steps
+        if not claimed:
+            break  # others took every job read: they are on this queue already
+    return steps
