@@ -229,7 +229,7 @@ def test_a_shopper_is_not_kept_waiting_on_a_paused_alias(
 ):
     sandbox(OUTCOME="account")
     job = _request_tryon(garment, jpeg_photo, source=Source.SHOPPER)
-    later = request_tryon(
+    later = _request_tryon(
         garment, make_image((700, 900), color=(90, 60, 40)), source=Source.SHOPPER
     )
     drive(timeout=1)
