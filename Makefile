@@ -79,9 +79,12 @@ test-postgres: $(STAMP)
 # What depends on the database runs again on Postgres; suites that don't touch it
 # (emulators, docs, templates, translations) ran in the SQLite pass. Keeps CI < 20 min.
 POSTGRES_SKIPS := --ignore=tests/testing --ignore=tests/docs --ignore=tests/i18n \
-	--ignore=tests/templatetags --ignore=tests/example_project --ignore=tests/security
+	--ignore=tests/templatetags --ignore=tests/example_project --ignore=tests/security \
+	--ignore=tests/sdk --ignore=tests/bench
 _pytest-postgres:
 	$(call run_pytest,-m "not browser" $(POSTGRES_SKIPS) $(PYTEST_ARGS))
+	@echo "== benchmark smoke runs that need Postgres"
+	$(call run_pytest,tests/bench -m postgres $(PYTEST_ARGS))
 
 # Under CI the newest Django runs too (one nox session; `make matrix` runs them all).
 test-matrix-ci: $(STAMP)
