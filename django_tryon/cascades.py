@@ -20,14 +20,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import post_delete
 
-from .models import Garment
+from .models import ACTIVE_STATUSES, Garment, TryOnJob
 
 
 def delete_product_garments(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
     if instance.pk is None:
         return
+    from .services.jobs import cancel_job  # services import this module's app: import late
+
     content_type = ContentType.objects.get_for_model(sender)
-    Garment.objects.filter(content_type=content_type, object_id=str(instance.pk)).delete()
+    garments = Garment.objects.filter(content_type=content_type, object_id=str(instance.pk))
+    # Active jobs are canceled first: that settles their share of the day's budget (and
+    # stops them at the provider where it can), which a plain cascade would skip.
+    for job in TryOnJob.objects.filter(garment__in=garments, status__in=ACTIVE_STATUSES):
+        cancel_job(job)
+    garments.delete()
 
 
 def watch_product_model(model: type[models.Model]) -> None:

@@ -113,7 +113,8 @@ def wait_until(condition: Any, timeout: float, interval: float = 0.2) -> bool:
 def qcluster(
     transactional_db: Any, settings: Any, tmp_path: Path, monkeypatch: Any
 ) -> Iterator[Any]:
-    """``qcluster(broker="orm"|"redis", tryon={...}, workers=2, storage={...})`` starts a cluster.
+    """``qcluster(broker="orm"|"redis", tryon={...}, workers=2, storage={...},
+    private_storage={...})`` starts a cluster.
 
     The test process is switched to the same queue (and broker), storage and TRYON
     settings, so ``request_tryon`` here is picked up by the cluster there.
@@ -132,6 +133,7 @@ def qcluster(
         tryon: dict[str, Any] | None = None,
         workers: int = 2,
         storage: dict[str, Any] | None = None,
+        private_storage: dict[str, Any] | None = None,
     ) -> Cluster:
         if broker == "redis":
             require_redis()
@@ -139,6 +141,8 @@ def qcluster(
             monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
         if storage is not None:
             settings.STORAGES = {**settings.STORAGES, "default": storage}
+        if private_storage is not None:  # where results go
+            settings.STORAGES = {**settings.STORAGES, "tryon_private": private_storage}
         overrides = dict(tryon or {})
         if overrides:
             settings.TRYON = {**settings.TRYON, **overrides}

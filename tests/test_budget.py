@@ -121,3 +121,11 @@ def test_a_merchant_batch_takes_its_credits_at_once(costly, settings, garment, m
     assert refused.value.code == "budget_exceeded" and not TryOnJob.objects.exists()
     generate([garment], [model_photo], "sandbox")
     assert budget.committed() == 3
+
+
+def test_deleting_a_product_gives_back_its_active_jobs_estimates(costly, garment, model_photo):
+    request_tryon(garment, model_photo)
+    assert budget.committed(budget.ALL) == 3
+    garment.product.delete()  # the garments and their jobs go with it
+    assert not TryOnJob.objects.exists()
+    assert budget.committed(budget.ALL) == 0

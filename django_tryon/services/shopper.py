@@ -124,7 +124,7 @@ def get_status_job(request: HttpRequest, token: str) -> TryOnJob:
     if job is None:
         raise not_found()
     if job.status == Status.SUCCEEDED:  # from now on it offers the result: the product shows
-        require_available(job)
+        require_available(job, request)
     return job
 
 
@@ -133,11 +133,11 @@ def get_result_job(request: HttpRequest, token: str) -> TryOnJob:
     job = get_shopper_job(request, token)
     if not job.result:
         raise not_found()
-    require_available(job)
+    require_available(job, request)
     return job
 
 
-def require_available(job: TryOnJob) -> None:
+def require_available(job: TryOnJob, request: HttpRequest | None = None) -> None:
     """Refuse to show a job's product unless the widget would offer it now.
 
     Asked where a job shows its product (the result, and the status once it offers it),
@@ -147,7 +147,11 @@ def require_available(job: TryOnJob) -> None:
     if job.garment_id is None:
         return
     garment = Garment.objects.filter(pk=job.garment_id).first()
-    if garment is None or not garment.is_active or not product_is_available(garment.product):
+    if (
+        garment is None
+        or not garment.is_active
+        or not product_is_available(garment.product, request)
+    ):
         raise unavailable()
 
 

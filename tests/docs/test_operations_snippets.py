@@ -77,18 +77,20 @@ def test_the_s3_storage_round_trip(s3_server, db):
         with override_settings(TRYON=conf["TRYON"], STORAGES=conf["STORAGES"]):
             verdict = check_storage()
             assert verdict.ok, verdict.message
-            from django_tryon.storage import current_storage
+            from django_tryon.storage import current_storage, private_storage
 
             assert type(current_storage()).__name__ == "S3Storage"
+            assert type(private_storage()).__name__ == "S3Storage"
             from django.core.files.base import ContentFile
 
             from django_tryon.services.shopper import signed_result_url
-            from django_tryon.storage import get_storage, random_name
+            from django_tryon.storage import get_private_storage, random_name
 
-            name = get_storage().save(random_name("results", "jpg"), ContentFile(b"\xff\xd8\xff"))
+            results = get_private_storage()  # a result is a job file: private
+            name = results.save(random_name("results", "jpg"), ContentFile(b"\xff\xd8\xff"))
             url = signed_result_url(name)
             assert url is not None and "Signature=" in url, url
-            get_storage().delete(name)
+            results.delete(name)
     finally:
         os.environ.clear()
         os.environ.update(saved)

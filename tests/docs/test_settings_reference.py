@@ -19,11 +19,21 @@ from django_tryon.conf import DEFAULTS
 from tests.docs.support import DOCS, ROOT
 
 ROW = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|\s*$")
-READ_OPTION = re.compile(r"""(?:\boption\(|options\.get\(|options\[)\s*["']([A-Z][A-Z0-9_]*)["']""")
+# option("X"), options.get("X"), options["X"], and an alias's dict: ...).get("X"), ...].get("X")
+READ_OPTION = re.compile(
+    r"""(?:\boption\(|options\.get\(|options\[|[)\]]\.get\()\s*["']([A-Z][A-Z0-9_]*)["']"""
+)
 PACKAGE = ROOT / "django_tryon"
 
 # Modules whose options every backend (or every HTTP backend) understands.
-COMMON_MODULES = ["providers/base.py", "providers/http.py", "pipeline.py", "checks.py"]
+# The pipeline package reads provider options in its steps and its alias policy.
+COMMON_MODULES = [
+    "providers/base.py",
+    "providers/http.py",
+    "pipeline/steps.py",
+    "pipeline/aliases.py",
+    "checks.py",
+]
 PROVIDER_PAGES = {
     "providers/sandbox.md": (
         "providers/sandbox.py",

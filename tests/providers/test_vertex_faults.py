@@ -17,7 +17,7 @@ import pytest
 from django_tryon.models import Status, TryOnJob
 from django_tryon.providers.base import MESSAGES
 from django_tryon.services import request_tryon
-from django_tryon.storage import current_storage
+from django_tryon.storage import private_storage
 from tests.providers.support import vertex_alias
 from tests.reliability.support import is_paused, reliability_tryon, settle
 
@@ -72,7 +72,7 @@ def vertex(vertex_emulator, settings):
 
 def stored_results() -> list[str]:
     try:
-        return current_storage().listdir("tryon/results")[1]
+        return private_storage().listdir("tryon/results")[1]
     except FileNotFoundError:
         return []
 

@@ -27,13 +27,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from django.core.files.storage import FileSystemStorage
-
 from django_tryon.providers.base import ProviderJob, TryOnRequest
 from django_tryon.providers.changeclothes import ChangeClothesProvider
 from django_tryon.providers.fashn import FashnProvider
 from django_tryon.providers.magichour import MagicHourProvider
 from django_tryon.providers.vertex import VertexProvider
+from django_tryon.storage import PrivateFileSystemStorage
 
 POINTS = ("before_submit", "after_create", "mid_poll", "mid_download", "mid_save")
 
@@ -154,7 +153,7 @@ class CrashingVertex(CrashingMixin, VertexProvider):
     """Synchronous, with the picture in the answer: no poll, no download to kill."""
 
 
-class CrashingFileSystemStorage(FileSystemStorage):
+class CrashingFileSystemStorage(PrivateFileSystemStorage):
     """Kills the process after the first chunk of an armed save reached the disk."""
 
     def _save(self, name: str, content: Any) -> str:

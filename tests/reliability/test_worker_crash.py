@@ -112,7 +112,8 @@ def crash_settings(mh: Any, cc: Any, fa: Any, vertex: Any, crash_dir: Path) -> d
 
 
 def start(qcluster: Any, broker: str, settings: dict[str, Any], storage: dict[str, Any]) -> Any:
-    cluster = qcluster(broker=broker, tryon=settings, storage=storage, workers=2)
+    # Results are job files: they go to the private storage, here the one that crashes.
+    cluster = qcluster(broker=broker, tryon=settings, private_storage=storage, workers=2)
     register_schedules()  # the sweep's schedule goes to this test's cluster (unique name)
     return cluster
 
@@ -156,7 +157,7 @@ def test_a_worker_killed_at_each_step(
     require_postgres()
     crash_dir = tmp_path / "crashes"
     crash_dir.mkdir()
-    media = tmp_path / "media"
+    media = tmp_path / "results"  # the private storage's folder
     storage = {"BACKEND": CRASHING_FILES, "OPTIONS": {"location": str(media)}}
     settings = crash_settings(
         magichour_emulator, changeclothes_emulator, fashn_emulator, vertex_emulator, crash_dir
