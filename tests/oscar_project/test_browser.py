@@ -57,8 +57,18 @@ def test_the_try_on_section_of_the_dashboard(page, live_server, catalogue, staff
     # The navigation's Try-on menu, and the confirmation page of "Generate try-ons".
     assert page.locator(f"a[href='{tryon_url('tryon-jobs')}']").count() == 1
     page.goto(f"{live_server.url}{tryon_url('tryon-generate')}?product={shirt.pk}")
-    assert page.inner_text("#tryon-providers [data-jobs]") == "1"
+    assert page.get_attribute("#tryon-estimate tr:has(:checked)", "data-jobs") == "1"
+    # The admin's generate.js: the summary follows the chosen provider, and changing the
+    # model photos marks the estimate out of date until it is updated.
+    chosen = page.get_attribute("#tryon-estimate tr:has(:checked)", "data-summary")
+    assert chosen.startswith("1 new try-on, about ") and page.inner_text("#tryon-summary") == chosen
     snapshot(page, artifacts, "oscar-generate.png")
+    page.uncheck("input[name=model_photos]")
+    assert page.locator(".tryon-stale-note").is_visible()
+    assert page.is_disabled("#tryon-confirm")
+    page.check("input[name=model_photos]")
+    page.click("button[value=preview]")
+    assert page.locator(".tryon-stale-note").is_hidden() and page.is_enabled("#tryon-confirm")
 
 
 def test_the_batch_page_follows_the_batch_without_reloading(
