@@ -7,7 +7,8 @@ updates both in place until no job is active. No framework, no inline script.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,15 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Status, TryOnBatch, TryOnJob
 from ..providers import UnknownProvider, get_provider
-from ..services.generation import BatchProgress, batch_progress
+from ..services.generation import batch_progress, status
+from ..services.generation.status import POLL_MILLISECONDS, batch_cards, card_state, progress_bars
 from .pages import model_crumbs, render_page
 
 if TYPE_CHECKING:
     from .jobs import TryOnJobAdmin
-
-# Jobs shown as cards (and updated live); the job list has the rest.
-CARDS = 60
-POLL_MILLISECONDS = 2000
 
 
 def _batch(job_admin: TryOnJobAdmin, request: HttpRequest, batch_id: int) -> TryOnBatch:
@@ -34,42 +32,14 @@ def _batch(job_admin: TryOnJobAdmin, request: HttpRequest, batch_id: int) -> Try
     return get_object_or_404(TryOnBatch.objects.select_related("created_by"), pk=batch_id)
 
 
-def _cards(batch: TryOnBatch, *, related: bool = True) -> list[TryOnJob]:
-    jobs = TryOnJob.objects.filter(batch=batch).order_by("pk")
-    if related:
-        jobs = jobs.select_related("garment", "model_photo")
-    return list(jobs[:CARDS])
-
-
-# Segments of the progress bar, left to right; the track shows what is still waiting.
-BAR_SEGMENTS = ("succeeded", "failed", "canceled", "running")
-
-
-def progress_bars(progress: BatchProgress) -> list[tuple[str, float, float]]:
-    """(segment, x, width) in percent of the bar; ``batch.js`` computes the same."""
-    bars, x = [], 0.0
-    for key in BAR_SEGMENTS:
-        width = 100 * getattr(progress, key) / progress.total if progress.total else 0.0
-        bars.append((key, round(x, 3), round(width, 3)))
-        x += width
-    return bars
-
-
-def _card_state(job_admin: TryOnJobAdmin, job: TryOnJob) -> dict[str, Any]:
-    succeeded = job.status == Status.SUCCEEDED and bool(job.result)
-    return {
-        "id": job.pk,
-        "status": job.status,
-        "label": str(Status(job.status).label),
-        "error": job.error_message if job.status == Status.FAILED else "",
-        "result": job_admin.preview_url(job, "result") if succeeded else "",
-    }
+def _result_url(job_admin: TryOnJobAdmin) -> Callable[[TryOnJob], str]:
+    return lambda job: job_admin.preview_url(job, "result")
 
 
 def batch_page(job_admin: TryOnJobAdmin, request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(job_admin, request, batch_id)
     site = job_admin.admin_site.name
-    jobs = _cards(batch)
+    jobs = batch_cards(batch)
     progress = batch_progress(batch)
     changelist = reverse(f"{site}:django_tryon_tryonjob_changelist")
     try:
@@ -88,7 +58,7 @@ def batch_page(job_admin: TryOnJobAdmin, request: HttpRequest, batch_id: int) ->
         "cards": [
             {
                 "job": job,
-                "state": _card_state(job_admin, job),
+                "state": card_state(job, _result_url(job_admin)),
                 "person": job_admin.person_thumbnail(request, job, size="md"),
                 "garment_url": job_admin.preview_url(job, "garment") if job.garment_id else "",
                 "url": reverse(f"{site}:django_tryon_tryonjob_change", args=[job.pk]),
@@ -111,12 +81,6 @@ def batch_page(job_admin: TryOnJobAdmin, request: HttpRequest, batch_id: int) ->
 
 def batch_status(job_admin: TryOnJobAdmin, request: HttpRequest, batch_id: int) -> JsonResponse:
     batch = _batch(job_admin, request, batch_id)
-    progress = batch_progress(batch)
     return JsonResponse(
-        {
-            "batch": batch.pk,
-            "progress": progress.as_dict(),
-            "jobs": [_card_state(job_admin, job) for job in _cards(batch, related=False)],
-        },
-        headers={"Cache-Control": "no-store"},
+        status.batch_status(batch, _result_url(job_admin)), headers={"Cache-Control": "no-store"}
     )

@@ -36,7 +36,7 @@ def test_generate_from_the_dashboard_through_a_real_cluster(qcluster, staff_clie
     assert wait_until(lambda: not batch.jobs.exclude(status=Status.SUCCEEDED).exists(), 60)
     assert batch.jobs.count() == 2
     page = merchant.get(tryon_url("tryon-batch", batch.pk)).content.decode()
-    assert "2 of 2 done" in page and 'http-equiv="refresh"' not in page
+    assert '<span data-stat="done">2</span> / <span data-stat="total">2</span>' in page
     results = [tryon_url("tryon-image", "result", job.pk) for job in batch.jobs.all()]
     assert all(url in page for url in results)
     thumbnail = merchant.get(results[0])

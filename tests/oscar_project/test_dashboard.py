@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from django_tryon.contrib.oscar.integration import SESSION_SELECTION
 from django_tryon.models import Garment, ModelPhoto, Source, Status, TryOnBatch, TryOnJob
+from django_tryon.services.generation import batch_progress
 from django_tryon.storage import get_storage
 from tests.fixtures import make_image
 
@@ -143,10 +144,65 @@ def test_generate_from_the_product_list_previews_the_cost_then_makes_a_batch(
     )
     assert batch.jobs.count() == len(plan.alias("sandbox").jobs) == 2
     progress = merchant.get(tryon_url("tryon-batch", batch.pk)).content.decode()
-    assert "0 of 2 done" in progress and 'http-equiv="refresh"' in progress
+    assert '<span data-stat="done">0</span> / <span data-stat="total">2</span>' in progress
+    assert f'data-status-url="{tryon_url("tryon-batch-status", batch.pk)}"' in progress
+    assert "django_tryon/admin/batch.js" in progress and 'http-equiv="refresh"' not in progress
     assert (
         staff_client("django_tryon.view_tryonjob").get(tryon_url("tryon-generate")).status_code
         == 403
+    )
+
+
+def add_batch(catalogue, *statuses: str) -> TryOnBatch:
+    """A batch of the shirt on Alex, one job per status; a succeeded one has a result."""
+    batch = TryOnBatch.objects.create(provider="sandbox")
+    for status in statuses:
+        TryOnJob.objects.create(
+            batch=batch,
+            garment=catalogue["shirt_garment"],
+            model_photo=catalogue["alex"],
+            category="upper_body",
+            provider="sandbox",
+            status=status,
+            source=Source.ADMIN,
+            estimated_credits=1,
+            credits_charged=1 if status == Status.SUCCEEDED else 0,
+            result="tryon/results/x.jpg" if status == Status.SUCCEEDED else "",
+            error_message="Provider said no" if status == Status.FAILED else "",
+        )
+    return batch
+
+
+def test_the_batch_status_json_is_the_admins_document_under_the_dashboards_check(
+    staff_client, client, catalogue
+):
+    batch = add_batch(catalogue, Status.SUCCEEDED, Status.FAILED, Status.RUNNING, Status.PENDING)
+    status_url = tryon_url("tryon-batch-status", batch.pk)
+    response = staff_client("django_tryon.view_tryonjob").get(status_url)
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    document = response.json()
+    assert document["progress"] == batch_progress(batch).as_dict()
+    assert document["progress"]["done"] == 2 and document["progress"]["credits"] == 1
+    jobs = {job["status"]: job for job in document["jobs"]}
+    assert set(jobs) == {Status.SUCCEEDED, Status.FAILED, Status.RUNNING, Status.PENDING}
+    succeeded = batch.jobs.get(status=Status.SUCCEEDED)
+    assert jobs[Status.SUCCEEDED]["result"] == tryon_url("tryon-image", "result", succeeded.pk)
+    assert (
+        jobs[Status.FAILED]["error"] == "Provider said no" and jobs[Status.PENDING]["result"] == ""
+    )
+    # Refused like the batch page: staff without the permission, customers, visitors.
+    assert staff_client().get(status_url).status_code == 403
+    assert staff_client("django_tryon.view_tryonjob", staff=False).get(status_url).status_code in (
+        302,
+        403,
+    )
+    anonymous = client.get(status_url)
+    assert anonymous.status_code == 302 and "/dashboard/login/" in anonymous["Location"]
+    assert (
+        staff_client("django_tryon.view_tryonjob")
+        .get(tryon_url("tryon-batch-status", batch.pk + 1))
+        .status_code
+        == 404
     )
 
 

@@ -29,6 +29,7 @@ from django_tryon.services import (
     wait_for_batch,
 )
 from django_tryon.services.generation import plans as generation_module
+from django_tryon.services.generation.status import BAR_SEGMENTS, batch_status, progress_bars
 from tests.admin.support import TWO_PROVIDERS, add_garment, add_photo, pause
 from tests.fixtures import make_image
 from tests.shop.models import Product
@@ -344,6 +345,29 @@ def test_progress_wait_results_and_download(catalogue, drive, tmp_path):
         assert path.name.startswith(f"{job.pk}-")
         with job.result.open("rb") as stored:
             assert path.read_bytes() == stored.read()
+
+
+def test_the_status_document_the_batch_pages_poll(catalogue, drive):
+    batch, _ = generate(catalogue["garments"], catalogue["photos"], "sandbox")
+    asked = []
+
+    def result_url(job):  # each page serves results its own way, under its own checks
+        asked.append(job.pk)
+        return f"/results/{job.pk}"
+
+    document = batch_status(batch, result_url)
+    assert document["batch"] == batch.pk
+    assert document["progress"] == batch_progress(batch).as_dict()
+    assert [job["status"] for job in document["jobs"]] == [Status.PENDING] * 3
+    assert asked == [], "no result URL for an unfinished job"
+    assert progress_bars(batch_progress(batch)) == [(key, 0.0, 0.0) for key in BAR_SEGMENTS]
+
+    drive()
+    wait_for_batch(batch, interval=0.01)
+    document = batch_status(batch, result_url)
+    assert [job["result"] for job in document["jobs"]] == [f"/results/{pk}" for pk in asked]
+    assert len(asked) == 3 and document["progress"]["finished"] is True
+    assert progress_bars(batch_progress(batch))[0] == ("succeeded", 0.0, 100.0)
 
 
 def test_wait_gives_up_after_the_timeout(catalogue):

@@ -26,6 +26,7 @@ class TryOnOscarConfig(OscarDashboardConfig):
     permissions_map = {
         "tryon-jobs": [STAFF, "django_tryon.view_tryonjob"],
         "tryon-batch": [STAFF, "django_tryon.view_tryonjob"],
+        "tryon-batch-status": [STAFF, "django_tryon.view_tryonjob"],
         "tryon-generate": [STAFF, "django_tryon.generate_tryonjob"],
         "tryon-model-photos": [STAFF, "django_tryon.view_modelphoto"],
         "tryon-product": [STAFF, "django_tryon.view_garment"],
@@ -43,6 +44,11 @@ class TryOnOscarConfig(OscarDashboardConfig):
         urls = [
             path("jobs/", views.JobListView.as_view(), name="tryon-jobs"),
             path("batches/<int:pk>/", views.BatchView.as_view(), name="tryon-batch"),
+            path(
+                "batches/<int:pk>/status.json",
+                views.batch_status_json,
+                name="tryon-batch-status",
+            ),
             path("generate/", views.GenerateView.as_view(), name="tryon-generate"),
             path("model-photos/", views.ModelPhotoListView.as_view(), name="tryon-model-photos"),
             path("products/<int:pk>/", views.ProductTryOnView.as_view(), name="tryon-product"),

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -35,13 +35,19 @@ from ...services.generation import (
     select_garments,
     suitable_model_photos,
 )
+from ...services.generation.status import (
+    POLL_MILLISECONDS,
+    batch_cards,
+    batch_status,
+    card_state,
+    progress_bars,
+)
 from ...services.shopper import product_garments
 from .adapter import product_model
 from .integration import SESSION_SELECTION, url
 
 RESULTS_SHOWN = 12
 JOBS_PER_PAGE = 50
-REFRESH_SECONDS = 2
 
 
 def image_url(kind: str, obj: Any) -> str:
@@ -215,19 +221,29 @@ class GenerateView(View):
 
 
 class BatchView(View):
-    """A batch's progress; the page reloads itself while jobs are active."""
+    """A batch's progress and first jobs, kept up to date in place by the admin's
+    ``batch.js`` polling ``batch_status`` below."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = get_object_or_404(TryOnBatch, pk=pk)
         progress = batch_progress(batch)
-        jobs = TryOnJob.objects.filter(batch=batch).select_related("garment", "model_photo")
+        jobs = batch_cards(batch)
         context = {
             "batch": batch,
             "progress": progress,
-            "jobs": [(job, _result_url(job)) for job in jobs.order_by("pk")[:60]],
-            "refresh": 0 if progress.finished else REFRESH_SECONDS,
+            "bars": progress_bars(progress),
+            "cards": [(job, card_state(job, _result_url)) for job in jobs],
+            "more": progress.total - len(jobs),
+            "status_url": url("tryon-batch-status", batch.pk),
+            "poll_ms": POLL_MILLISECONDS,
         }
         return TemplateResponse(request, "django_tryon/oscar/dashboard/batch.html", context)
+
+
+def batch_status_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """The document ``batch.js`` polls, the same as the admin's (under Oscar's check)."""
+    batch = get_object_or_404(TryOnBatch, pk=pk)
+    return JsonResponse(batch_status(batch, _result_url), headers={"Cache-Control": "no-store"})
 
 
 def _result_url(job: TryOnJob) -> str:
