@@ -67,17 +67,14 @@ def due_for_drain(policy: AliasPolicy | None = None) -> list[TryOnJob]:
     )
 
 
-def drain(budget: float | None = None, *, task: bool = True) -> int:
+def drain(budget: float | None = None) -> int:
     """Advance due jobs one step each, oldest first, until none is left; returns the steps.
 
     Past ``budget`` seconds a drain task hands over to a fresh task, so no task runs into
     the cluster's timeout (``tryon.E007`` keeps it above the budget plus the longest call).
-    ``task=False``: the ticker drains while it has nothing to poll; it neither counts as
-    the queued drain nor hands over.
     """
     budget = tryon_settings.TICK_SECONDS if budget is None else budget
-    if task:
-        unmark_queued(DRAIN_LEASE)  # from here on, new work sends another drain
+    unmark_queued(DRAIN_LEASE)  # from here on, new work sends another drain
     policy = AliasPolicy()
     stop_at = time.monotonic() + budget
     steps = 0
@@ -100,8 +97,7 @@ def drain(budget: float | None = None, *, task: bool = True) -> int:
                 continue
             steps, claimed = steps + 1, claimed + 1
             if time.monotonic() >= stop_at:
-                if task:
-                    ensure_drain()
+                ensure_drain()
                 return steps
         if not claimed:
             break  # others took every job read: they are on this queue already

@@ -19,7 +19,7 @@ from ..models import TryOnJob
 from ..providers.base import PermanentError
 from .aliases import AliasPolicy
 from .claims import claim
-from .drains import drain, drainable
+from .drains import drainable
 from .leases import TICK_LEASE, acquire_lease, create_leases, release_lease
 from .outcomes import finish_failed
 from .states import Step, step_q
@@ -38,8 +38,7 @@ def tick(budget: float | None = None) -> None:
     """Poll due running jobs and send drains for other due jobs, for up to ``budget`` seconds.
 
     One ticker at a time (lease). It re-enqueues itself while active jobs remain, so a
-    worker is only ever held by this one task, never by each job in flight; while nothing
-    is due for polling, it drains instead of sleeping.
+    worker is only ever held by this one task, never by each job in flight.
     """
     budget = tryon_settings.TICK_SECONDS if budget is None else budget
     owner = acquire_lease(TICK_LEASE, budget + TICK_GRACE)
@@ -59,10 +58,9 @@ def tick(budget: float | None = None) -> None:
                 # an admin: look again after a poll interval, not at once.
                 pause = max(nap, MIN_NAP) if nap > 0 else tryon_settings.POLL_INTERVAL
                 left = max(0.0, stop_at - time.monotonic())
-                wake_at = time.monotonic() + min(pause, left, tryon_settings.POLL_INTERVAL)
-                # Meanwhile this worker drains, rather than sleep while new work waits.
-                drain(budget=max(0.0, wake_at - time.monotonic()), task=False)
-                time.sleep(max(0.0, wake_at - time.monotonic()))
+                # No drain here: a worker killed in a drain's step would take the ticker
+                # (and all polling) down with it until its lease ends.
+                time.sleep(min(pause, left, tryon_settings.POLL_INTERVAL))
     finally:
         release_lease(TICK_LEASE, owner)
     # Checked after releasing, so a job that just became due is seen here or by ensure_ticker().
