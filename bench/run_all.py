@@ -33,6 +33,7 @@ SMOKE: dict[str, list[str]] = {
         "--sweep-every 2 --redispatch-after 2 --timeout 240"
     ),
     "status_endpoint": split("--seconds 0.5 --clients 2 --workers 1 --threads 2"),
+    "upload_memory": split("--uploads 2"),
 }
 
 

@@ -19,6 +19,7 @@ rise (target: at most 4x).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -30,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import files_storage, report, setup_django
 
-UPLOADS = 10
+UPLOADS = 10  # at once, of each kind (--uploads)
 
 
 def _kb(pid: int, field: str) -> int:
@@ -108,6 +109,10 @@ def burst(
 
 
 def main() -> None:
+    global UPLOADS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=UPLOADS, help="uploads at once, each kind")
+    UPLOADS = parser.parse_args().uploads
     setup_django()
     from django.db import connection
 
@@ -152,7 +157,7 @@ def main() -> None:
         "upload_memory",
         hostile,
         figures["jpeg"]["rise_mb"],
-        "MB peak RSS rise, 10 hostile PNGs vs 10 12-MP JPEGs",
+        f"MB peak RSS rise, {UPLOADS} hostile PNGs vs {UPLOADS} 12-MP JPEGs",
         f"{note}; {settings_note}; target ratio <= 4",
     )
 

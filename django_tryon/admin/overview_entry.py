@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 
 from ..models import TryOnJob, TryOnOverview
 
@@ -32,6 +32,12 @@ class TryOnOverviewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        # The list alone, forwarding: no object pages (add, change, history, delete).
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [path("", wrap(self.changelist_view), name="{}_{}_changelist".format(*info))]
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -97,7 +97,9 @@ STORAGES: dict[str, dict[str, object]] = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "tryon_private": {  # outside MEDIA_ROOT, which runserver publishes in DEBUG
         "BACKEND": "django_tryon.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": BASE_DIR / "private"},
+        "OPTIONS": {
+            "location": Path(os.environ.get("DJANGO_PRIVATE_ROOT") or BASE_DIR / "private")
+        },
     },
 }
 if os.environ.get("TRYON_STORAGE") == "s3":

@@ -118,7 +118,7 @@ def test_the_entry_forwards_to_the_overview_and_offers_nothing_else(staff_client
     client = staff_client("django_tryon.view_tryonjob")
     response = client.get(ENTRY)
     assert response.status_code == 302 and response["Location"] == OVERVIEW
-    assert client.get(f"{ENTRY}add/").status_code == 403
+    assert client.get(f"{ENTRY}add/").status_code == 404
 
 
 def test_staff_who_may_not_see_jobs_get_no_entry(staff_client):
@@ -154,3 +154,9 @@ def test_overview_shows_the_credits_left_of_accounts_that_can_tell(
     asked = len(magichour_emulator.requests)
     admin_client.get(OVERVIEW)
     assert len(magichour_emulator.requests) == asked
+
+
+def test_the_entry_has_no_object_pages(admin_client, history):
+    job = TryOnJob.objects.first()
+    for suffix in ("add/", f"{job.pk}/change/", f"{job.pk}/history/", f"{job.pk}/delete/"):
+        assert admin_client.get(f"{ENTRY}{suffix}").status_code == 404

@@ -86,3 +86,7 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_upload_memory(run_bench):
+    assert_completed(run_bench("upload_memory"), "upload_memory")

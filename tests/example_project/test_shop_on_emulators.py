@@ -59,6 +59,7 @@ def test_a_job_succeeds_through_the_shops_qcluster(provider, request, tmp_path):
     emulator.latency = 0.5
     prefix = provider.upper()
     database, media = tmp_path / "shop.sqlite3", tmp_path / "media"
+    private = tmp_path / "private"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -70,6 +71,7 @@ def test_a_job_succeeds_through_the_shops_qcluster(provider, request, tmp_path):
             "PYTHONPATH": f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}",
             "DATABASE_URL": f"sqlite:///{database}",
             "DJANGO_MEDIA_ROOT": str(media),
+            "DJANGO_PRIVATE_ROOT": str(private),
             # What ``tryon_emulator`` prints:
             f"{prefix}_BASE_URL": emulator.base_url,
             f"{prefix}_API_KEY": emulator.api_key,
@@ -102,5 +104,5 @@ def test_a_job_succeeds_through_the_shops_qcluster(provider, request, tmp_path):
             cluster.wait()
     status, error_code, result = job_row(database, pk)
     assert status == "succeeded", error_code
-    assert is_image((media / result).read_bytes())
+    assert is_image((private / result).read_bytes())  # a result is a job file: private
     assert emulator.create_calls == 1

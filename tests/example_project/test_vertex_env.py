@@ -58,7 +58,9 @@ def test_the_example_shop_runs_a_job_on_the_vertex_emulator(tmp_path):
     shutil.copytree(
         ROOT / "example_project",
         project,
-        ignore=shutil.ignore_patterns("media", "*.sqlite3*", "staticfiles", "__pycache__"),
+        ignore=shutil.ignore_patterns(
+            "media", "private", "*.sqlite3*", "staticfiles", "__pycache__"
+        ),
     )
     with VertexEmulator(latency=0.3) as emulator:
         env = {
@@ -108,6 +110,6 @@ def test_the_example_shop_runs_a_job_on_the_vertex_emulator(tmp_path):
     report = json.loads(output.split("REPORT ", 1)[1].splitlines()[0])
     assert report["status"] == "succeeded", report
     assert report["provider"] == "vertex" and report["credits"] == 1
-    stored = project / "media" / report["result"]
+    stored = project / "private" / report["result"]  # a result is a job file: private
     assert stored.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert emulator.create_calls == 1 and emulator.violations == []
