@@ -60,12 +60,13 @@ def hit(scope: str, ident: str, limit: tuple[int, int], *, now: float | None = N
     retry_after = max(1, int(period - now % period))
     rows = _window(scope, key, start).filter(hits__lt=count)
     allowed = bool(rows.update(hits=F("hits") + 1))
-    if not allowed and count > 0 and not _window(scope, key, start).exists():
-        # The window's first hit: another request may be creating the row meanwhile.
-        RateWindow.objects.bulk_create(
-            [RateWindow(scope=scope, key=key, window_start=start, hits=0)],
-            ignore_conflicts=True,
-        )
+    if not allowed and count > 0:
+        # No row yet, or one another request made since the UPDATE: decide once it exists.
+        if not _window(scope, key, start).exists():
+            RateWindow.objects.bulk_create(
+                [RateWindow(scope=scope, key=key, window_start=start, hits=0)],
+                ignore_conflicts=True,  # another request made it meanwhile: theirs counts
+            )
         allowed = bool(rows.update(hits=F("hits") + 1))
     return Hit(allowed, retry_after, scope, key, start)
 
