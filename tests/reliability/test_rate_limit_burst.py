@@ -24,6 +24,7 @@ from django_tryon.models import RateWindow, TryOnJob
 from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
 from tests.fixtures import create_garment, make_image
 from tests.reliability.figures import record
+from tests.server import at_once
 
 LIMIT, CREATES = 5, 32
 
@@ -57,31 +58,22 @@ def test_the_session_limit_holds_under_a_burst(web_server, product):
     )
     session_key, owner = one_session()
     csrf = _get_new_csrf_string()
-    gate = threading.Barrier(CREATES)
-    answers: list[requests.Response] = []
-    lock = threading.Lock()
 
-    def create(n: int) -> None:
+    def create(n: int, gate: threading.Barrier) -> requests.Response:
         browser = requests.Session()  # one browser's cookies, one connection per request
         browser.cookies.set(django_settings.SESSION_COOKIE_NAME, session_key)
         browser.cookies.set("csrftoken", csrf)
         photo = make_image((640, 800), color=(n * 7 % 255, 90 + n, 120))  # distinct: no reuse
         gate.wait()
-        response = browser.post(
+        return browser.post(
             f"{base}/tryon/jobs/",
             data={"garment": garment.pk, "consent": "1"},
             files={"photo": ("me.jpg", photo, "image/jpeg")},
             headers={"X-CSRFToken": csrf},
             timeout=120,
         )
-        with lock:
-            answers.append(response)
 
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(CREATES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
+    answers = at_once(CREATES, create)
 
     codes = sorted(r.json()["code"] if r.status_code != 201 else "created" for r in answers)
     accepted = codes.count("created")
