@@ -118,8 +118,9 @@ def reserve(credits: int, *, source: str, at: datetime.datetime | None = None) -
                     [CreditBudget(day=day, scope=scope, committed=committed_by_jobs(day, scope))],
                     ignore_conflicts=True,  # another request made it meanwhile: theirs counts
                 )
-                if _take(day, scope, credits, limit):
-                    continue
+            # Decide on the row now that it exists (it may have been made since the UPDATE).
+            if _take(day, scope, credits, limit):
+                continue
             raise exceeded()  # rolls back what the other scope took
     return day
 

@@ -81,7 +81,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_VERSION": "1",
     # Shopper rate limits: requests per window, per session and per client IP.
     "RATE_LIMITS": {"SESSION": "10/h", "IP": "30/h"},
-    # Cache alias used for rate limits.
+    # Cache alias for the gallery's resized images and the admin's thumbnails.
     "CACHE": "default",
     # Let shoppers describe a garment in words instead (providers that support prompts).
     "PROMPT_MODE": False,

@@ -489,3 +489,32 @@ class CreditBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.scope}: {self.committed}"
+
+
+class RateWindow(models.Model):
+    """The hits of one client (a session owner or an address, hashed) in one scope of
+    ``RATE_LIMITS``, in one fixed window.
+
+    A hit is one conditional UPDATE of ``hits`` (see ``django_tryon.rate_limits``), so the
+    limits hold exactly across processes, whatever cache the site uses.
+    """
+
+    scope = models.CharField(max_length=16)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    objects: ClassVar[models.Manager[RateWindow]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("rate limit window")
+        verbose_name_plural = _("rate limit windows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="tryon_rate_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="tryon_rate_window_start")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:12]} {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"

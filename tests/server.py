@@ -14,10 +14,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.core.files.storage import FileSystemStorage
@@ -36,6 +37,29 @@ class SlowStorage(FileSystemStorage):
     def _save(self, name: str, content: Any) -> str:
         time.sleep(self.delay)
         return super()._save(name, content)
+
+
+T = TypeVar("T")
+
+
+def at_once(count: int, send: Callable[[int, threading.Barrier], T]) -> list[T]:
+    """Run ``send(n, gate)`` for n in range(count), each on its own thread; ``send`` waits
+    on ``gate`` once ready, so the requests leave together. Returns what they returned."""
+    gate = threading.Barrier(count)
+    answers: list[T] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        answer = send(n, gate)
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    return answers
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import budget, pipeline, signals
+from .. import budget, pipeline, rate_limits, signals
 from ..conf import tryon_settings
 from ..errors import ErrorCode, JobTimeout, UnknownProvider
 from ..imaging import (
@@ -387,7 +387,9 @@ def delete_jobs(jobs: Iterable[TryOnJob]) -> int:
 
 
 def delete_expired(now: datetime | None = None) -> int:
-    """Delete shopper jobs past their retention time, files included. Returns how many."""
+    """Delete shopper jobs past their retention time, files included, and the rate limits'
+    ended windows. Returns how many jobs."""
+    rate_limits.delete_ended(now)
     return delete_jobs(TryOnJob.objects.expired(now).iterator())
 
 

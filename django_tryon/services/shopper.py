@@ -9,18 +9,15 @@ stored or any credit is spent.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import re
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from PIL import Image
 
-from .. import signals
+from .. import rate_limits, signals
 from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..errors import (
@@ -270,54 +267,40 @@ def client_ip(request: HttpRequest) -> str:
     return str(address)
 
 
-def _window_hit(scope: str, ident: str, limit: tuple[int, int]) -> tuple[bool, int, str]:
-    """Count one hit in the current fixed window: (allowed, seconds left, cache key)."""
-    count, period = limit
-    now = time.time()
-    key = f"tryon:rl:{scope}:{ident}:{int(now // period)}"
-    cache = caches[tryon_settings.CACHE]
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        hits = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        hits = 1
-    return hits <= count, max(1, int(period - now % period)), key
-
-
 def take_rate_limits(request: HttpRequest, owner: str) -> Callable[[], None]:
     """Count this upload against the session's and the IP's limits, or raise ``rate_limited``.
 
     Returns a function that gives the session's hit back (for uploads refused as bad
     input: a shopper fixing a dark photo shouldn't run out of tries). The IP's hit stays:
-    it is what protects the server's CPU from floods of bad files.
+    it is what protects the server's CPU from floods of bad files. A refused upload counts
+    nothing. The counts are ``RateWindow`` rows (``django_tryon.rate_limits``), exact
+    across processes on any database, whatever ``TRYON["CACHE"]`` is.
     """
-    refunds: list[str] = []
-    for scope, ident in (("SESSION", owner), ("IP", client_ip(request))):
-        limit = tryon_settings.rate_limit(scope)
-        if limit is None:
-            continue
-        allowed, retry_after, key = _window_hit(scope, ident, limit)
-        if not allowed:
-            minutes = max(1, -(-retry_after // 60))
-            raise ShopperError(
-                ErrorCode.RATE_LIMITED,
-                ngettext(
-                    "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minute.",
-                    "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minutes.",
-                    minutes,
+    hits: list[rate_limits.Hit] = []
+    with transaction.atomic():  # a refusal by the IP's limit gives the session's hit back
+        for scope, ident in (("SESSION", owner), ("IP", client_ip(request))):
+            limit = tryon_settings.rate_limit(scope)
+            if limit is None:
+                continue
+            hit = rate_limits.hit(scope, ident, limit)
+            if not hit.allowed:
+                minutes = max(1, -(-hit.retry_after // 60))
+                raise ShopperError(
+                    ErrorCode.RATE_LIMITED,
+                    ngettext(
+                        "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minute.",
+                        "You have made a lot of try-ons in a short time. Please try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    retry_after=hit.retry_after,
                 )
-                % {"minutes": minutes},
-                retry_after=retry_after,
-            )
-        if scope == "SESSION":
-            refunds.append(key)
+            if scope == "SESSION":
+                hits.append(hit)
 
     def refund() -> None:
-        cache = caches[tryon_settings.CACHE]
-        for key in refunds:
-            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
-                cache.decr(key)
+        for hit in hits:
+            hit.give_back()
 
     return refund
 

@@ -22,6 +22,7 @@ from django_tryon import budget
 from django_tryon.models import CreditBudget, Source, TryOnJob
 from tests.fixtures import create_garment, make_image
 from tests.reliability.figures import record
+from tests.server import at_once
 
 BUDGET, ALREADY, SHOPPERS = 83, 78, 30
 
@@ -75,20 +76,7 @@ def test_the_shopper_budget_holds_under_a_burst(web_server, product):
             },
         },
     )
-    gate = threading.Barrier(SHOPPERS)
-    answers: list[requests.Response] = []
-    lock = threading.Lock()
-
-    def shopper(n: int) -> None:
-        response = create(base, garment.pk, n, gate)
-        with lock:
-            answers.append(response)
-
-    threads = [threading.Thread(target=shopper, args=(n,)) for n in range(SHOPPERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
+    answers = at_once(SHOPPERS, lambda n, gate: create(base, garment.pk, n, gate))
 
     codes = sorted(r.json()["code"] if r.status_code != 201 else "created" for r in answers)
     accepted = codes.count("created")
