@@ -231,8 +231,10 @@ def test_a_batch_costs_a_few_messages_not_one_per_job(garment, fresh, aliases, m
     assert drive_pipeline() == 0
     assert {job.status for job in batch.jobs.all()} == {Status.SUCCEEDED}
     # Drains (one more while several jobs are due, one when results are ready) and the
-    # ticker's rounds of polls: their number follows time, not the batch's size.
-    assert len(sent) <= 10, sent
+    # ticker's rounds of polls: their number follows time (a slow machine has more rounds),
+    # never the batch's size.
+    assert sent.count(DRAIN) <= 8, sent
+    assert len(sent) < batch.jobs.count(), sent
 
 
 def test_the_ticker_sends_one_drain_for_due_jobs_not_a_message_each(
