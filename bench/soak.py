@@ -347,6 +347,8 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 
 
 def main() -> None:
+    from django import db
+
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
@@ -455,6 +457,7 @@ def main() -> None:
                 log(events[-1])
             elif redis_restarted and not terminated and done >= 2 * len(ids) // 3:
                 count = terminate_connections(db_url)
+                db.connection.close()  # ours was cut too: the next query here opens a new one
                 terminated = True
                 events.append(f"pg_terminate_backend cut {count} connections at {done} jobs done")
                 log(events[-1])
