@@ -1,6 +1,6 @@
 """Photo checks: refuse a shopper's photo that can't make a good try-on, before any credit.
 
-Four questions, asked in this order so that each refusal names the real problem:
+Five questions, asked in this order so that each refusal names the real problem:
 
 1. **Too small**: the short edge is under ``PHOTO_MIN_SHORT_EDGE`` pixels (read from the
    header; nothing is decoded).
@@ -32,8 +32,12 @@ ratio of an edge pixel's gradient (largest step to a neighbour) to the contrast 
 it (max - min in a 7x7 window): about 0.5-1 across a sharp edge, ~0.4 for a Gaussian
 blur of sigma 1 pixel, ~0.2 for sigma 2, whatever the edge's contrast and the scene. The
 figure is the 98th percentile over edge pixels (those whose window spans at least a
-share of the photo's contrast), on a copy median-filtered (3 along rows, then columns) so that sensor noise is
-not taken for sharp detail. Only Pillow is used (no numpy at run time).
+share of the photo's contrast), on a copy median-filtered (3 along rows, then columns)
+so that sensor noise is not taken for sharp detail. Only Pillow is used (no numpy at run
+time); the checks take about 20 ms of CPU for a 2048-pixel JPEG.
+
+How well these decide, and the labelling rules, are in ``tests/photo_set.py``; the
+figures are recorded by ``bench/photo_checks.py``.
 """
 
 from __future__ import annotations
