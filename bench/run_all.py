@@ -25,6 +25,7 @@ SMOKE: dict[str, list[str]] = {
     "admin_generate": split("--products 10 --photos 1 --runs 1"),
     "inflight_capacity": split("--jobs 4 --latency 0.5 --workers 1"),
     "load_shopper_api": split("--clients 2 --seconds 2 --workers 1"),
+    "photo_checks": split("--bases 1"),
     "pipeline_throughput": split("--jobs 4 --workers 1 --rounds 1"),
     "result_memory": split("--mb 0.5"),
     # The sweep sent every 2 s instead of waiting for the schedule; a kill still costs a lease.

@@ -18,6 +18,7 @@ E012      a provider option that its backend doesn't declare (a typo?)
 E013      ``PRIVATE_STORAGE`` would serve job files (shoppers' photos) at public URLs
 E014      ``PRIVATE_STORAGE`` is not in ``STORAGES`` and ``MEDIA_ROOT`` is not set
 E015      ``PRODUCT_ADAPTER`` doesn't import, or ``PRODUCT_MODELS`` names an unknown model
+E016      a photo check threshold (``PHOTO_MIN_*``, ``PHOTO_MAX_BRIGHTNESS``) is out of range
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -119,6 +120,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 )
             )
     errors.extend(_check_products())
+    errors.extend(_check_photo_thresholds())
     unknown = tryon_settings.user_keys() - set(DEFAULTS)
     if unknown:
         errors.append(
@@ -214,6 +216,36 @@ def _check_products() -> list[Any]:
                 Error(
                     f"TRYON['PRODUCT_MODELS'] names {label!r}, which is not an installed model (app_label.ModelName).",
                     id="tryon.E015",
+                )
+            )
+    return errors
+
+
+# Each photo check threshold: the range its figure lives in (django_tryon.photo_checks).
+PHOTO_THRESHOLDS = {
+    "PHOTO_MIN_SHORT_EDGE": (0, 100_000, "pixels"),
+    "PHOTO_MIN_BRIGHTNESS": (0, 255, "a grey level, 0-255"),
+    "PHOTO_MAX_BRIGHTNESS": (0, 255, "a grey level, 0-255"),
+    "PHOTO_MIN_CONTRAST": (0, 128, "a standard deviation of grey levels, 0-128"),
+    "PHOTO_MIN_SHARPNESS": (0, 1, "an edge steepness, 0-1"),
+}
+
+
+def _check_photo_thresholds() -> list[Any]:
+    """A threshold out of its figure's range refuses every photo, or none."""
+    errors = []
+    for key, (low, high, unit) in PHOTO_THRESHOLDS.items():
+        value = getattr(tryon_settings, key)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            errors.append(
+                Error(
+                    f"TRYON[{key!r}] is {value!r}; it must be a number from {low} to {high} ({unit}).",
+                    hint=f"The default is {DEFAULTS[key]!r}; see the settings reference.",
+                    id="tryon.E016",
                 )
             )
     return errors

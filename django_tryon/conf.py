@@ -50,11 +50,16 @@ DEFAULTS: dict[str, Any] = {
     "DECODE_WAIT": 10.0,
     # Shopper photos are re-encoded as JPEG with at most this many pixels on the long edge.
     "PHOTO_MAX_EDGE": 2048,
-    # Cheap quality checks on shopper photos before any credit is spent.
+    # Checks on shopper photos before any credit is spent (django_tryon.photo_checks),
+    # asked in this order: short edge in pixels; grey level (0-255) that the brightest 3%
+    # must reach (below: too dark); grey level under which the darkest 5% lie, when half
+    # the photo is clipped white (above: too bright); standard deviation of the grey
+    # levels of a 64-pixel copy (below: nearly uniform); edge steepness, 0-1 (below: blurred).
     "PHOTO_MIN_SHORT_EDGE": 512,
+    "PHOTO_MIN_BRIGHTNESS": 78.0,
+    "PHOTO_MAX_BRIGHTNESS": 110.0,
     "PHOTO_MIN_CONTRAST": 12.0,
-    "PHOTO_MIN_BRIGHTNESS": 40.0,
-    "PHOTO_MIN_SHARPNESS": 4.0,
+    "PHOTO_MIN_SHARPNESS": 0.34,
     # Results downloaded from a provider larger than this are refused.
     "MAX_RESULT_BYTES": 30 * 1024 * 1024,
     # Pipeline timing (seconds).

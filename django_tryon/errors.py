@@ -70,6 +70,7 @@ class ErrorCode(enum.StrEnum):
     PHOTO_TOO_SMALL = "photo_too_small"
     PHOTO_UNIFORM = "photo_uniform"
     PHOTO_TOO_DARK = "photo_too_dark"
+    PHOTO_TOO_BRIGHT = "photo_too_bright"
     PHOTO_BLURRED = "photo_blurred"
     UNKNOWN_PROVIDER = "unknown_provider"
     INVALID_CATEGORY = "invalid_category"
@@ -175,6 +176,22 @@ MESSAGES: dict[str, Any] = {
         "Our photo consent text has changed. Please reload the page and read it again."
     ),
     ErrorCode.PHOTO_REQUIRED: _("Please choose a photo of yourself first."),
+    # The photo checks (django_tryon.photo_checks), in the order they are asked.
+    ErrorCode.PHOTO_TOO_DARK: _(
+        "This photo is too dark. Please take it somewhere brighter, with the light in front of you."
+    ),
+    ErrorCode.PHOTO_TOO_BRIGHT: _(
+        "This photo is too bright: most of it is washed out. Please take it out of direct "
+        "light, or away from a bright window behind you."
+    ),
+    ErrorCode.PHOTO_UNIFORM: _(
+        "This photo is almost all one colour, so we can't see you in it. Please take a "
+        "photo of yourself."
+    ),
+    ErrorCode.PHOTO_BLURRED: _(
+        "This photo is blurred. Please hold the camera still, let it focus on you, and "
+        "take it again."
+    ),
     ErrorCode.PROMPT_NOT_ALLOWED: _("Describing a garment isn't available here."),
     ErrorCode.NOT_AN_IMAGE: _("We couldn't read this photo. Please try another one."),
     ErrorCode.REQUEST_TOO_LARGE: _("This upload is too large."),

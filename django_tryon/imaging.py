@@ -26,7 +26,7 @@ from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .conf import tryon_settings
 from .errors import ErrorCode, message_for
@@ -266,12 +266,6 @@ def _downscaled(opened: Image.Image, edge: int) -> Image.Image:
     return image
 
 
-def _gray_thumbnail(image: Image.Image) -> Image.Image:
-    gray = image.convert("L")
-    gray.thumbnail((512, 512))
-    return gray
-
-
 def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
     """Re-encode a (validated) photo as JPEG: orientation applied, metadata dropped, downscaled."""
     edge = tryon_settings.PHOTO_MAX_EDGE
@@ -297,43 +291,3 @@ def normalize_photo(fileobj: IO[bytes]) -> tuple[bytes, ImageInfo]:
         digest=hashlib.sha256(data).hexdigest(),
     )
     return data, info
-
-
-def check_photo_quality(fileobj: IO[bytes]) -> None:
-    """Cheap statistics that catch unusable shopper photos before a credit is spent."""
-    fileobj.seek(0)
-    with _freed(Image.open(fileobj)) as image:
-        width, height = image.size
-        if min(width, height) < tryon_settings.PHOTO_MIN_SHORT_EDGE:
-            raise ValidationError(
-                _(
-                    "This photo is too small (%(w)d×%(h)d). Please use a photo at least %(min)d pixels on each side."
-                ),
-                code=ErrorCode.PHOTO_TOO_SMALL,
-                params={"w": width, "h": height, "min": tryon_settings.PHOTO_MIN_SHORT_EDGE},
-            )
-        # Statistics of a 512-pixel grey copy; a JPEG is decoded at that scale already.
-        # Orientation changes none of them, so none is applied.
-        image.draft("L", (512, 512))
-        check_decoded_size(image)
-        gray = decoding(_gray_thumbnail, image)
-    fileobj.seek(0)
-    stats = ImageStat.Stat(gray)
-    if stats.stddev[0] < tryon_settings.PHOTO_MIN_CONTRAST:
-        raise ValidationError(
-            _(
-                "This photo looks almost blank. Please take a photo of yourself against a plain background."
-            ),
-            code=ErrorCode.PHOTO_UNIFORM,
-        )
-    if stats.mean[0] < tryon_settings.PHOTO_MIN_BRIGHTNESS:
-        raise ValidationError(
-            _("This photo is too dark. Please take it somewhere brighter."),
-            code=ErrorCode.PHOTO_TOO_DARK,
-        )
-    edges = ImageStat.Stat(gray.filter(ImageFilter.FIND_EDGES))
-    if edges.stddev[0] < tryon_settings.PHOTO_MIN_SHARPNESS:
-        raise ValidationError(
-            _("This photo is blurred. Please hold still and take it again."),
-            code=ErrorCode.PHOTO_BLURRED,
-        )

@@ -276,3 +276,24 @@ def test_product_adapter_and_models_must_exist():
     assert ids(PRODUCT_ADAPTER="no.such.Adapter") == ["tryon.E015"]
     assert ids(PRODUCT_MODELS=["shop.Nothing"]) == ["tryon.E015"]
     assert ids(PRODUCT_ADAPTER="django_tryon.adapters.DefaultProductAdapter") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("PHOTO_MIN_SHARPNESS", 4.0),  # the old edge statistic's scale: refuses every photo
+        ("PHOTO_MIN_BRIGHTNESS", -1),
+        ("PHOTO_MAX_BRIGHTNESS", 300),
+        ("PHOTO_MIN_CONTRAST", "12"),
+        ("PHOTO_MIN_SHORT_EDGE", None),
+    ],
+)
+def test_a_photo_threshold_out_of_its_range(key, value):
+    assert ids(**{key: value}) == ["tryon.E016"]
+    with override_settings(TRYON={key: value}):
+        (error,) = [e for e in check_settings() if e.id == "tryon.E016"]
+    assert key in error.msg and "see the settings reference" in error.hint
+
+
+def test_photo_thresholds_in_range_are_clean():
+    assert ids(PHOTO_MIN_SHARPNESS=0.3, PHOTO_MIN_BRIGHTNESS=60, PHOTO_MIN_SHORT_EDGE=768) == []

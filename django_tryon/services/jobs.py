@@ -23,14 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from .. import budget, pipeline, rate_limits, signals
 from ..conf import tryon_settings
 from ..errors import ErrorCode, JobTimeout, UnknownProvider
-from ..imaging import (
-    ImageInfo,
-    check_photo_quality,
-    decoding,
-    normalize_photo,
-    validate_image,
-)
+from ..imaging import ImageInfo, decoding, normalize_photo, validate_image
 from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
+from ..photo_checks import check_photo_quality
 from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
 from ..storage import delete_quietly, get_private_storage, random_name
@@ -57,18 +52,26 @@ def resolve_provider(alias: str | None) -> BaseProvider:
         ) from None
 
 
-def prepare_upload(upload: bytes | IO[bytes], *, check_quality: bool = False) -> PreparedImage:
-    """Validate an uploaded person photo and re-encode it without metadata."""
+def prepare_upload(
+    upload: bytes | IO[bytes], *, check_quality: bool = False, category: str | None = None
+) -> PreparedImage:
+    """Validate an uploaded person photo and re-encode it without metadata.
+
+    With ``check_quality``, the photo checks (``django_tryon.photo_checks``) refuse a
+    photo that can't make a good try-on of a garment of ``category``.
+    """
     handle = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
     # One turn on a decode thread for all three decodes: an upload never waits twice.
-    content, info = decoding(_prepared, handle, check_quality)
+    content, info = decoding(_prepared, handle, check_quality, category)
     return PreparedImage(info, content)
 
 
-def _prepared(handle: IO[bytes], check_quality: bool) -> tuple[bytes, ImageInfo]:
+def _prepared(
+    handle: IO[bytes], check_quality: bool, category: str | None
+) -> tuple[bytes, ImageInfo]:
     validate_image(handle)
     if check_quality:
-        check_photo_quality(handle)
+        check_photo_quality(handle, category=category)
     return normalize_photo(handle)
 
 
@@ -231,7 +234,7 @@ def _request_tryon(
     else:
         if check_quality is None:
             check_quality = source == Source.SHOPPER
-        upload = prepare_upload(person_image, check_quality=check_quality)
+        upload = prepare_upload(person_image, check_quality=check_quality, category=category)
         person_digest, model_photo = upload.info.digest, None
 
     fp = fingerprint(

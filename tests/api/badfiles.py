@@ -6,7 +6,7 @@ import io
 import struct
 import zlib
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from tests.fixtures import make_image
 
@@ -49,6 +49,24 @@ def dark_photo() -> bytes:
     draw.rectangle((200, 240, 440, 560), fill=(50, 60, 110))
     for x in range(0, 640, 40):
         draw.line((x, 0, x, 40), fill=(140, 140, 140), width=2)
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def blurred_photo() -> bytes:
+    """The test person, out of focus (a Gaussian blur of 3 px at 512 px)."""
+    image = Image.open(io.BytesIO(make_image((640, 800)))).filter(ImageFilter.GaussianBlur(4))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def washed_out_photo() -> bytes:
+    """The test person overexposed by 3 stops: clipped white but for the trousers."""
+    from tests.photo_set import exposed
+
+    image = exposed(Image.open(io.BytesIO(make_image((640, 800)))).convert("RGB"), 3)
     out = io.BytesIO()
     image.save(out, "JPEG")
     return out.getvalue()

@@ -83,7 +83,14 @@ BAD_PHOTOS = {
     "truncated": (badfiles.truncated_jpeg(), "me.jpg", 400, "truncated_image"),
     "gif": (badfiles.gif_photo(), "me.gif", 400, "unsupported_format"),
     "dark": (badfiles.dark_photo(), "me.jpg", 400, "photo_too_dark"),
-    "blank": (make_image((640, 800), person=False, color=(235, 235, 240)), "me.jpg", 400, None),
+    "blank": (
+        make_image((640, 800), person=False, color=(235, 235, 240)),
+        "me.jpg",
+        400,
+        "photo_uniform",
+    ),
+    "blurred": (badfiles.blurred_photo(), "me.jpg", 400, "photo_blurred"),
+    "washed_out": (badfiles.washed_out_photo(), "me.jpg", 400, "photo_too_bright"),
 }
 
 

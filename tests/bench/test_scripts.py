@@ -39,6 +39,19 @@ def test_inflight_capacity(run_bench):
     assert_completed(run_bench("inflight_capacity"), "inflight_capacity")
 
 
+def test_photo_checks(run_bench):
+    """Also: --record appends the confusion table under the RESULT lines."""
+    run = run_bench("photo_checks")
+    assert_completed(run, "photo_checks_refused", "photo_checks_wrongly_refused")
+    assert "| labelled \\ decided | usable |" in run.output
+
+    recorded = run_bench("photo_checks", "--record")
+    assert recorded.returncode == 0, recorded.output[-4000:]
+    entry = recorded.results_file.read_text()
+    assert "`RESULT photo_checks_refused value=" in entry
+    assert "  | blurred | " in entry
+
+
 @pytest.mark.cluster
 def test_pipeline_throughput(run_bench):
     assert_completed(run_bench("pipeline_throughput"), "pipeline_throughput")

@@ -104,7 +104,9 @@ def test_a_photo_the_server_finds_too_dark(page, shop, tmp_path):
     page.get_by_role("button", name="Create my try-on").click()
     alert = page.get_by_role("alert")
     alert.wait_for()
-    assert alert.text_content() == "This photo is too dark. Please take it somewhere brighter."
+    assert alert.text_content() == (
+        "This photo is too dark. Please take it somewhere brighter, with the light in front of you."
+    )
     # The shopper picks a better photo and carries on from the same dialog.
     choose(page, person_photo(tmp_path / "me.jpg"))
     page.wait_for_selector("[data-tryon-preview-box]:not([hidden])")
