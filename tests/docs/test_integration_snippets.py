@@ -2,8 +2,8 @@
 
 The test plays a developer with an existing shop: ``django-admin startproject`` plus a
 ``catalog`` app with a product model of its own (written here; not ours to document).
-Then it does exactly what the page says, with the page's own files from
-``docs/snippets/integration/``: appends the settings snippets to ``settings.py``, uses the
+Then it does exactly what the page says, with the page's own code blocks
+(named ``integration/...``): appends the settings snippets to ``settings.py``, uses the
 ``urls.py``, the product template (and the product admin, when the page has one), runs
 the page's shell commands (``migrate``, ``check``, ``qcluster``, ``tryon_check``), and
 finally acts as a shopper: opens the product page, posts a photo through the widget's
