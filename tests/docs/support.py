@@ -43,8 +43,8 @@ class Block:
 
 
 def pages() -> list[Path]:
-    """Every Markdown page of the site, and the README."""
-    return [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
+    """Every Markdown page of the site, the README and CONTRIBUTING."""
+    return [*sorted(DOCS.rglob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
 
 
 def page_blocks(page: Path) -> list[Block]:

@@ -1,6 +1,6 @@
 """Every code block of every page is checked, and the code is on the page itself.
 
-Pages are every ``docs/**/*.md`` and the README, found anew on each run: a page added
+Pages are every ``docs/**/*.md``, the README and CONTRIBUTING.md, found anew on each run: a page added
 tomorrow is checked without a change here. Each block is checked by its language:
 
 - ``python``: compiles, and every name it imports from ``django_tryon`` exists;
@@ -8,10 +8,11 @@ tomorrow is checked without a change here. Each block is checked by its language
   ``make`` targets, ``bench/`` scripts and their options, ``pip install`` extras;
 - ``django``: parses as a Django template with the app's template tags;
 - ``js``: ``node --check`` accepts it; ``css``: its braces and comments balance;
-- ``text``: output, URLs, diagrams: not code, not checked.
+- ``text``: output, URLs, diagrams; ``markdown``: how to write a page: not checked.
 
 A block named by ``<!-- block: folder/name.ext -->`` on the line before its fence is also
 run by a test of ``tests/docs/`` (which this module checks by the name appearing there).
+The convention for writers: CONTRIBUTING.md, "Writing the docs".
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from tests.docs.support import (
     pages,
 )
 
-LANGUAGES = {"python", "sh", "django", "js", "css", "text"}
+LANGUAGES = {"python", "sh", "django", "js", "css", "text", "markdown"}
 TESTS = ROOT / "tests" / "docs"
 
 
