@@ -26,7 +26,7 @@ help:
 # The venv is made without a pip of its own when the interpreter's pip can install into it
 # (pip >= 22.3, `pip --python`): ensurepip alone takes 10-20 s on a busy machine.
 $(PY):
-	@if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
+	@if $(PYTHON) -c 'import pip, sys; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (22, 3))' 2>/dev/null; then \
 		echo "$(PYTHON) -m venv --without-pip $(VENV)"; $(PYTHON) -m venv --without-pip $(VENV); \
 	else \
 		echo "$(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV); \

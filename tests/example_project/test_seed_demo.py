@@ -89,3 +89,12 @@ def test_seeded_garment_goes_through_the_pipeline(drive):
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED, job.error_message
     assert job.result
+
+
+def test_the_stored_admin_hash_is_the_published_password():
+    """Hashed once in advance (a first start saves PBKDF2's million rounds), still "admin"."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from catalog.management.commands.seed_demo import ADMIN_PASSWORD, ADMIN_PASSWORD_HASH
+
+    assert PBKDF2PasswordHasher().verify(ADMIN_PASSWORD, ADMIN_PASSWORD_HASH)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import identify_hasher
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -27,6 +28,9 @@ from django_tryon.models import Category, Garment, ModelPhoto
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # demo only; printed so the merchant can log in
+# make_password(ADMIN_PASSWORD), computed once: hashing it takes PBKDF2's million rounds,
+# seconds of a first start. The password is published anyway (see above).
+ADMIN_PASSWORD_HASH = "pbkdf2_sha256$1000000$djangotryondemo$sau1EQuhOM0NYEewov1zbzzQ9fAqppt/bg/DA5OJTHo="
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,12 @@ class Command(BaseCommand):
     def ensure_admin(self) -> None:
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
-            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+            user = User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", None)
+            try:
+                identify_hasher(ADMIN_PASSWORD_HASH)  # PBKDF2 is among PASSWORD_HASHERS
+                user.password = ADMIN_PASSWORD_HASH
+            except ValueError:
+                user.set_password(ADMIN_PASSWORD)
+            user.save(update_fields=["password"])
             self.stdout.write(f"Created the admin user {ADMIN_USERNAME!r}.")
         self.stdout.write(f"Admin login: username {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r}")
