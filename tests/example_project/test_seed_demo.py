@@ -93,8 +93,7 @@ def test_seeded_garment_goes_through_the_pipeline(drive):
 
 def test_the_stored_admin_hash_is_the_published_password():
     """Hashed once in advance (a first start saves PBKDF2's million rounds), still "admin"."""
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
-
     from catalog.management.commands.seed_demo import ADMIN_PASSWORD, ADMIN_PASSWORD_HASH
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     assert PBKDF2PasswordHasher().verify(ADMIN_PASSWORD, ADMIN_PASSWORD_HASH)

@@ -30,7 +30,9 @@ ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # demo only; printed so the merchant can log in
 # make_password(ADMIN_PASSWORD), computed once: hashing it takes PBKDF2's million rounds,
 # seconds of a first start. The password is published anyway (see above).
-ADMIN_PASSWORD_HASH = "pbkdf2_sha256$1000000$djangotryondemo$sau1EQuhOM0NYEewov1zbzzQ9fAqppt/bg/DA5OJTHo="
+ADMIN_PASSWORD_HASH = (
+    "pbkdf2_sha256$1000000$djangotryondemo$sau1EQuhOM0NYEewov1zbzzQ9fAqppt/bg/DA5OJTHo="
+)
 
 
 @dataclass(frozen=True)
