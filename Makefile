@@ -62,8 +62,7 @@ install: $(STAMP)
 # The checkout on PYTHONPATH stands in for an install of the package (see $(DEMO_STAMP)).
 demo: export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 demo: $(DEMO_STAMP)
-	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --migrate
 	exec $(PY) example_project/run_demo.py --port $(PORT)
 
 demo-reset:

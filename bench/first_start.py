@@ -38,7 +38,7 @@ TARGET_SECONDS = 60.0
 PHASES = {
     r"-m venv\b": "virtualenv",
     r"\bpip\b.* install\b": "install",
-    r"manage\.py migrate\b": "migrate",
+    r"manage\.py migrate\b": "migrate",  # before seed_demo --migrate did both
     r"manage\.py seed_demo\b": "seed_demo",
     r"^\[demo\] starting runserver": "server start",
 }

@@ -12,7 +12,10 @@ import functools
 import importlib.util
 import io
 import math
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -430,3 +433,19 @@ def astronaut_image() -> bytes | None:
         return None
     with Image.open(path) as image:
         return _jpeg(image.convert("RGB"))
+
+
+def picture(style: GarmentStyle | FigureStyle) -> bytes:
+    return garment_image(style) if isinstance(style, GarmentStyle) else figure_image(style)
+
+
+def pictures(styles: Sequence[GarmentStyle | FigureStyle]) -> dict[object, bytes]:
+    """Every picture of ``styles``, drawn side by side on every core (Linux: forked workers,
+    which only draw). Most of a first ``seed_demo`` is drawing."""
+    unique = list(dict.fromkeys(styles))
+    workers = min(len(unique), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {style: picture(style) for style in unique}
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return dict(zip(unique, pool.map(picture, unique), strict=True))

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -20,8 +21,8 @@ from catalog.demo_images import (
     FigureStyle,
     GarmentStyle,
     astronaut_image,
-    figure_image,
-    garment_image,
+    picture,
+    pictures,
 )
 from catalog.models import Product
 from django_tryon.models import Category, Garment, ModelPhoto
@@ -185,11 +186,23 @@ ASTRONAUT = "Astronaut (NASA portrait)"
 
 class Command(BaseCommand):
     help = "Create the demo catalogue, garments, model photos and an admin user (idempotent)."
+    drawn: dict[object, bytes] = {}  # replaced per run by handle()
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-admin", action="store_true", help="Don't create the admin user.")
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="Apply the migrations first (make demo: one Django start instead of two).",
+        )
 
-    def handle(self, *args: Any, no_admin: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, no_admin: bool = False, migrate: bool = False, **options: Any
+    ) -> None:
+        if migrate:
+            call_command("migrate", interactive=False, verbosity=options.get("verbosity", 1))
+        # Drawn before the transaction, side by side: what is missing, never what exists.
+        self.drawn = pictures(self.missing_styles())
         with transaction.atomic():
             created = self.seed_products() + self.seed_model_photos()
         self.stdout.write(
@@ -200,6 +213,24 @@ class Command(BaseCommand):
         )
         if not no_admin:
             self.ensure_admin()
+
+    def missing_styles(self) -> list[GarmentStyle | FigureStyle]:
+        products = {p.slug: p for p in Product.objects.filter(slug__in=[s.slug for s in PRODUCTS])}
+        missing: list[GarmentStyle | FigureStyle] = []
+        for spec in PRODUCTS:
+            product = products.get(spec.slug)
+            if (
+                product is None
+                or not product.image
+                or not Garment.objects.for_product(product).filter(name=spec.name).exists()
+            ):
+                missing.append(spec.style)
+        photos = set(ModelPhoto.objects.values_list("name", flat=True))
+        missing += [style for name, _, style in FIGURES if name not in photos]
+        return missing
+
+    def picture(self, style: GarmentStyle | FigureStyle) -> bytes:
+        return self.drawn[style] if style in self.drawn else picture(style)
 
     def seed_products(self) -> int:
         created = 0
@@ -216,7 +247,7 @@ class Command(BaseCommand):
             created += new
             picture: bytes | None = None
             if not product.image:
-                picture = garment_image(spec.style)
+                picture = self.picture(spec.style)
                 product.image.save(f"{spec.slug}.png", ContentFile(picture))
             if not Garment.objects.for_product(product).filter(name=spec.name).exists():
                 garment = Garment(
@@ -226,7 +257,7 @@ class Command(BaseCommand):
                     description=spec.garment_description,
                 )
                 garment.image.save(
-                    "garment.png", ContentFile(picture or garment_image(spec.style)), save=False
+                    "garment.png", ContentFile(picture or self.picture(spec.style)), save=False
                 )
                 garment.save()
                 created += 1
@@ -243,7 +274,7 @@ class Command(BaseCommand):
         for name, categories, style in photos:
             if ModelPhoto.objects.filter(name=name).exists():
                 continue
-            content = astronaut_image() if style is None else figure_image(style)
+            content = astronaut_image() if style is None else self.picture(style)
             photo = ModelPhoto(name=name, categories=categories)
             photo.image.save("model.jpg", ContentFile(content or b""), save=False)
             photo.save()
