@@ -54,11 +54,31 @@ def answers(url: str) -> bool:
         return False
 
 
+def session_cpu(session: int) -> float | None:
+    """CPU seconds spent so far by the processes of ``session`` (Linux ``/proc``): each live
+    one's own and that of the children it has reaped, which covers the finished steps."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        # After the name: state ppid pgrp session ... utime(14) stime cutime cstime(17).
+        if int(fields[3]) == session:
+            ticks += sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def first_start(
     source: Path, ref: str | None, port: int, cold: bool = False, timeout: float = 900
-) -> tuple[float, list[tuple[float, str]]]:
+) -> tuple[float, float | None, list[tuple[float, str]]]:
     """Seconds from ``make demo`` in a fresh clone of ``source`` until the first 200 of
-    ``/``, and when each phase of ``make demo`` began."""
+    ``/``, the CPU seconds spent by then, and when each phase of ``make demo`` began."""
     with tempfile.TemporaryDirectory(prefix="first-start-") as tmp:
         clone = Path(tmp) / "django-tryon"
         subprocess.run(["git", "clone", "--quiet", str(source), str(clone)], check=True)
@@ -96,6 +116,7 @@ def first_start(
                     raise TimeoutError(f"no 200 from {url} after {timeout} s")
                 time.sleep(0.2)
             elapsed = time.monotonic() - start
+            cpu = session_cpu(make.pid)
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(make.pid, signal.SIGTERM)
@@ -112,7 +133,7 @@ def first_start(
             for pattern, name in PHASES.items()
             if re.search(pattern, line)
         ]
-        return elapsed, phases
+        return elapsed, cpu, phases
 
 
 def describe(elapsed: float, phases: list[tuple[float, str]]) -> str:
@@ -135,15 +156,19 @@ def main() -> int:
 
     current: list[float] = []
     baseline: list[float] = []
+    cpu_seconds: list[float] = []
     for run in range(1, args.runs + 1):
         todo = [("current", args.ref, current)]
         if args.baseline_ref:
             todo.append(("baseline", args.baseline_ref, baseline))
         for label, ref, into in todo:
-            elapsed, phases = first_start(args.source, ref, args.port, args.cold, args.timeout)
+            elapsed, cpu, phases = first_start(args.source, ref, args.port, args.cold, args.timeout)
             into.append(elapsed)
+            if label == "current" and cpu is not None:
+                cpu_seconds.append(cpu)
             print(
-                f"run {run} {label} ({ref or 'HEAD'}): {elapsed:.1f} s; {describe(elapsed, phases)}"
+                f"run {run} {label} ({ref or 'HEAD'}): {elapsed:.1f} s, CPU {cpu or 0:.1f} s, "
+                f"load {os.getloadavg()[0]:.1f}; {describe(elapsed, phases)}"
             )
             sys.stdout.flush()
 
@@ -154,6 +179,8 @@ def main() -> int:
     note = (
         f"{'cold' if args.cold else 'warm'} pip cache, load {load:.1f}; current {spread(current)}"
     )
+    if cpu_seconds:
+        note += f"; CPU to the first 200: median {statistics.median(cpu_seconds):.1f} s"
     if baseline:
         note += f"; baseline {args.baseline_ref}: {spread(baseline)}"
     report(
