@@ -71,7 +71,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
 
     # --noreload: one process to stop; templates still reload in DEBUG. --skip-checks:
-    # `make demo` ran them in `migrate` a moment ago. The cluster starts once the shop
+    # `make demo` ran them in `seed_demo` a moment ago. The cluster starts once the shop
     # answers, so that the two don't compete for the CPU while the first page is on its way.
     children = {
         "runserver": start(
