@@ -39,7 +39,7 @@ def stand_in(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "Makefile").write_text(STAND_IN_MAKEFILE)
-    (repo / "index.html").write_text("<h1>shop</h1>")
+    (repo / "index.html").write_text("<h1>shop</h1><p>Classic Oxford Shirt</p>")
     subprocess.run([*GIT, "init", "--quiet"], cwd=repo, check=True)
     commit(repo, "a shop")
     return repo
@@ -58,6 +58,13 @@ def test_times_make_demo_until_the_first_page_and_names_the_phases(stand_in):
     assert times == sorted(times) and times[-1] >= 0.3  # after the sleep
     assert times[-1] <= elapsed < 60
     assert 0 < cpu < elapsed  # the stand-in mostly sleeps and waits
+
+
+def test_a_page_without_the_seeded_catalogue_does_not_count(stand_in):
+    (stand_in / "index.html").write_text("<h1>shop</h1><p>No products yet</p>")
+    commit(stand_in, "an empty shop")
+    with pytest.raises(TimeoutError):
+        first_start(stand_in, None, free_port(), timeout=3)
 
 
 def test_a_demo_that_exits_is_reported_with_its_output(stand_in):
