@@ -1,53 +1,131 @@
-"""Paths and helpers shared by the documentation tests."""
+"""Paths and helpers shared by the documentation tests.
+
+The code a reader sees is in the pages themselves (docs/*.md, README.md), in fenced blocks.
+Tests find a block by the name on the line before its fence, ``<!-- block: integration/urls.py -->``,
+and run it; ``test_blocks.py`` checks every block of every page, named or not, by language.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
 import os
 import re
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
-SNIPPETS = DOCS / "snippets"
 
-# ``--8<-- "path"`` or ``--8<-- "path:section"`` on a line of its own.
+# ``--8<-- "path"``: mkdocs' include; pages use it for bench/RESULTS.md (Markdown), never for code.
 INCLUDE = re.compile(r'^\s*-{1,2}8<-{1,2}\s+"([^"]+)"\s*$')
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<language>[\w+-]*)")
+# ``<!-- block: folder/name.ext -->`` on the line before a fence names the block for a test.
+NAME = re.compile(r"^\s*<!--\s*block:\s*(?P<name>\S+)\s*-->\s*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced code block of a documentation page, as a reader sees it."""
+
+    page: Path
+    line: int  # of the opening fence, 1-based
+    language: str
+    name: str | None
+    text: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
 
 
 def pages() -> list[Path]:
-    return sorted(DOCS.rglob("*.md"))
+    """Every Markdown page of the site, the README and CONTRIBUTING."""
+    return [*sorted(DOCS.rglob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
 
 
-def snippet(relative: str) -> Path:
-    return SNIPPETS / relative
+def page_blocks(page: Path) -> list[Block]:
+    """The fenced blocks of ``page``, dedented to their fence, with their names if any."""
+    lines = page.read_text().splitlines()
+    found = []
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, fence = len(match["indent"]), match["fence"]
+        label = NAME.match(lines[i - 1]) if i else None
+        start, body = i, []
+        i += 1
+        while i < len(lines) and not (
+            lines[i].strip().startswith(fence) and not lines[i].strip().strip(fence[0])
+        ):
+            line = lines[i]
+            body.append(line[indent:] if line.startswith(" " * indent) else line.lstrip())
+            i += 1
+        text = "\n".join(body) + "\n" if body else ""
+        found.append(
+            Block(page, start + 1, match["language"], label["name"] if label else None, text)
+        )
+        i += 1
+    return found
 
 
-def read_snippet(relative: str, section: str | None = None) -> str:
-    """A snippet file, or one ``--8<-- [start:name]`` ... ``[end:name]`` section of it."""
-    text = snippet(relative).read_text()
-    if section is None:
-        return strip_section_markers(text)
-    match = re.search(
-        rf"^.*--8<-- \[start:{re.escape(section)}\].*\n(.*?)^.*--8<-- \[end:{re.escape(section)}\]",
-        text,
-        re.S | re.M,
-    )
-    assert match, f"{relative} has no section {section!r}"
-    return strip_section_markers(match.group(1))
+@functools.cache
+def blocks() -> tuple[Block, ...]:
+    return tuple(block for page in pages() for block in page_blocks(page))
 
 
-def strip_section_markers(text: str) -> str:
-    return "".join(
-        line
-        for line in text.splitlines(keepends=True)
-        if "--8<-- [start:" not in line and "--8<-- [end:" not in line
-    )
+@functools.cache
+def named_blocks() -> dict[str, Block]:
+    """Named blocks by name. A name used twice must show the same code both times."""
+    named: dict[str, Block] = {}
+    for block in blocks():
+        if block.name is None:
+            continue
+        first = named.setdefault(block.name, block)
+        assert first.text == block.text, (
+            f"{block.where} and {first.where} are both {block.name!r} but differ"
+        )
+    return named
 
 
-def shell_commands(relative: str) -> list[str]:
-    """The commands of a shell snippet: its lines, minus comments and blank lines."""
-    lines = read_snippet(relative).splitlines()
+def read_snippet(name: str) -> str:
+    """The code of the block named ``name`` (``<!-- block: name -->``) on some page."""
+    block = named_blocks().get(name)
+    assert block is not None, f"no page has a block named {name!r}"
+    return block.text
+
+
+@functools.cache
+def _written_blocks() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="docs-blocks-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name, block in named_blocks().items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(block.text)
+    return folder
+
+
+def snippet(name: str) -> Path:
+    """The named block as a file of that name (in a folder of its own), for tools that
+    want files: ``runpy``, a pytest run, a template directory. Absent if no page has it."""
+    return _written_blocks() / name
+
+
+def snippet_folder(folder: str) -> Path:
+    """A folder holding every block named ``folder/...``."""
+    return _written_blocks() / folder
+
+
+def shell_commands(name: str) -> list[str]:
+    """The commands of a shell block: its lines, minus comments and blank lines."""
+    lines = read_snippet(name).splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 

@@ -2,8 +2,8 @@
 
 The test plays a developer with an existing shop: ``django-admin startproject`` plus a
 ``catalog`` app with a product model of its own (written here; not ours to document).
-Then it does exactly what the page says, with the page's own files from
-``docs/snippets/integration/``: appends the settings snippets to ``settings.py``, uses the
+Then it does exactly what the page says, with the page's own code blocks
+(named ``integration/...``): appends the settings snippets to ``settings.py``, uses the
 ``urls.py``, the product template (and the product admin, when the page has one), runs
 the page's shell commands (``migrate``, ``check``, ``qcluster``, ``tryon_check``), and
 finally acts as a shopper: opens the product page, posts a photo through the widget's
@@ -260,13 +260,16 @@ def test_the_integration_page_builds_a_working_shop(tmp_path):
     assert public and all(p.parent.parent.parent.name in ("garments", "models") for p in public)
 
 
-def test_install_snippet_names_this_distribution_and_its_extras():
+@pytest.mark.parametrize("block", ["integration/install.sh", "quickstart/install.sh"])
+def test_install_snippet_names_this_distribution_and_its_extras(block):
     import tomllib
 
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = set(meta["optional-dependencies"])
-    for command in shell_commands("integration/install.sh"):
-        assert command.startswith("python -m pip install -e ")
+    commands = shell_commands(block)
+    assert f"python -m pip install {meta['name']}" in commands, "the plain install is shown"
+    for command in commands:
+        assert command.startswith("python -m pip install ")
         target = shlex.split(command)[-1]
         name, _, rest = target.partition("[")
         assert name.rstrip("/").endswith(meta["name"]), target

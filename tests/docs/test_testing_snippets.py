@@ -1,7 +1,7 @@
 """ "Testing your shop": its example conftest and tests pass, as a shop would run them.
 
-They run in a pytest of their own, rooted at ``docs/snippets/testing/`` (so that its
-``conftest.py`` is a root conftest, as in a shop), with this suite's settings standing in
+They run in a pytest of their own, rooted at a folder holding the page's blocks named
+``testing/...`` (so that its ``conftest.py`` is a root conftest, as in a shop), with this suite's settings standing in
 for the shop's: the example app ``catalog`` is one of their installed apps.
 """
 
@@ -10,14 +10,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.docs.support import ROOT, SNIPPETS, clean_env
+from tests.docs.support import ROOT, clean_env, snippet_folder
 
 # Both files of "testing/*" run here: conftest.py and test_tryon.py.
 FOLDER = "testing/*"
 
 
 def test_the_example_tests_pass(tmp_path):
-    folder = SNIPPETS / FOLDER.removesuffix("/*")
+    folder = snippet_folder(FOLDER.removesuffix("/*"))
     done = subprocess.run(
         [
             sys.executable,

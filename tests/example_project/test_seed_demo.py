@@ -89,3 +89,21 @@ def test_seeded_garment_goes_through_the_pipeline(drive):
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED, job.error_message
     assert job.result
+
+
+def test_the_stored_admin_hash_is_the_published_password():
+    """Hashed once in advance (a first start saves PBKDF2's million rounds), still "admin"."""
+    from catalog.management.commands.seed_demo import ADMIN_PASSWORD, ADMIN_PASSWORD_HASH
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    assert PBKDF2PasswordHasher().verify(ADMIN_PASSWORD, ADMIN_PASSWORD_HASH)
+
+
+def test_pictures_drawn_side_by_side_are_the_pictures_drawn_one_by_one():
+    from catalog.demo_images import picture, pictures
+    from catalog.management.commands.seed_demo import FIGURES, PRODUCTS
+
+    styles = [PRODUCTS[0].style, PRODUCTS[1].style, FIGURES[0][2]]
+    drawn = pictures([*styles, styles[0]])  # a repeated style is drawn once
+    assert list(drawn) == styles
+    assert all(drawn[style] == picture(style) for style in styles)

@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "sorl.thumbnail",
     "django_tables2",
 ]
-# What the Oscar page adds (docs/snippets/oscar/settings_apps.py):
+# What the Oscar page adds (docs/oscar.md, block oscar/settings_apps.py):
 INSTALLED_APPS += [  # after Oscar's apps
     "django_q",
     "django_tryon",
@@ -103,7 +103,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 OSCAR_DEFAULT_CURRENCY = "EUR"
-# The Oscar page's TRYON key (docs/snippets/oscar/settings_tryon.py); the rest is the suite's.
+# The Oscar page's TRYON key (docs/oscar.md, block oscar/settings_tryon.py); the rest is the suite's.
 TRYON = {
     **TRYON,  # noqa: F405
     # Oscar product classes (by slug) to the garment category their products imply.

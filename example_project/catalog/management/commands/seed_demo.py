@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import identify_hasher
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -19,14 +21,19 @@ from catalog.demo_images import (
     FigureStyle,
     GarmentStyle,
     astronaut_image,
-    figure_image,
-    garment_image,
+    picture,
+    pictures,
 )
 from catalog.models import Product
 from django_tryon.models import Category, Garment, ModelPhoto
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # demo only; printed so the merchant can log in
+# make_password(ADMIN_PASSWORD), computed once: hashing it takes PBKDF2's million rounds,
+# seconds of a first start. The password is published anyway (see above).
+ADMIN_PASSWORD_HASH = (
+    "pbkdf2_sha256$1000000$djangotryondemo$sau1EQuhOM0NYEewov1zbzzQ9fAqppt/bg/DA5OJTHo="
+)
 
 
 @dataclass(frozen=True)
@@ -179,11 +186,23 @@ ASTRONAUT = "Astronaut (NASA portrait)"
 
 class Command(BaseCommand):
     help = "Create the demo catalogue, garments, model photos and an admin user (idempotent)."
+    drawn: dict[object, bytes] = {}  # replaced per run by handle()
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-admin", action="store_true", help="Don't create the admin user.")
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="Apply the migrations first (make demo: one Django start instead of two).",
+        )
 
-    def handle(self, *args: Any, no_admin: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, no_admin: bool = False, migrate: bool = False, **options: Any
+    ) -> None:
+        if migrate:
+            call_command("migrate", interactive=False, verbosity=options.get("verbosity", 1))
+        # Drawn before the transaction, side by side: what is missing, never what exists.
+        self.drawn = pictures(self.missing_styles())
         with transaction.atomic():
             created = self.seed_products() + self.seed_model_photos()
         self.stdout.write(
@@ -194,6 +213,24 @@ class Command(BaseCommand):
         )
         if not no_admin:
             self.ensure_admin()
+
+    def missing_styles(self) -> list[GarmentStyle | FigureStyle]:
+        products = {p.slug: p for p in Product.objects.filter(slug__in=[s.slug for s in PRODUCTS])}
+        missing: list[GarmentStyle | FigureStyle] = []
+        for spec in PRODUCTS:
+            product = products.get(spec.slug)
+            if (
+                product is None
+                or not product.image
+                or not Garment.objects.for_product(product).filter(name=spec.name).exists()
+            ):
+                missing.append(spec.style)
+        photos = set(ModelPhoto.objects.values_list("name", flat=True))
+        missing += [style for name, _, style in FIGURES if name not in photos]
+        return missing
+
+    def picture(self, style: GarmentStyle | FigureStyle) -> bytes:
+        return self.drawn[style] if style in self.drawn else picture(style)
 
     def seed_products(self) -> int:
         created = 0
@@ -210,7 +247,7 @@ class Command(BaseCommand):
             created += new
             picture: bytes | None = None
             if not product.image:
-                picture = garment_image(spec.style)
+                picture = self.picture(spec.style)
                 product.image.save(f"{spec.slug}.png", ContentFile(picture))
             if not Garment.objects.for_product(product).filter(name=spec.name).exists():
                 garment = Garment(
@@ -220,7 +257,7 @@ class Command(BaseCommand):
                     description=spec.garment_description,
                 )
                 garment.image.save(
-                    "garment.png", ContentFile(picture or garment_image(spec.style)), save=False
+                    "garment.png", ContentFile(picture or self.picture(spec.style)), save=False
                 )
                 garment.save()
                 created += 1
@@ -237,7 +274,7 @@ class Command(BaseCommand):
         for name, categories, style in photos:
             if ModelPhoto.objects.filter(name=name).exists():
                 continue
-            content = astronaut_image() if style is None else figure_image(style)
+            content = astronaut_image() if style is None else self.picture(style)
             photo = ModelPhoto(name=name, categories=categories)
             photo.image.save("model.jpg", ContentFile(content or b""), save=False)
             photo.save()
@@ -247,6 +284,12 @@ class Command(BaseCommand):
     def ensure_admin(self) -> None:
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
-            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+            user = User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", None)
+            try:
+                identify_hasher(ADMIN_PASSWORD_HASH)  # PBKDF2 is among PASSWORD_HASHERS
+                user.password = ADMIN_PASSWORD_HASH
+            except ValueError:
+                user.set_password(ADMIN_PASSWORD)
+            user.save(update_fields=["password"])
             self.stdout.write(f"Created the admin user {ADMIN_USERNAME!r}.")
         self.stdout.write(f"Admin login: username {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r}")

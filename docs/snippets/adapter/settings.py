@@ -1,4 +1,0 @@
-TRYON = {
-    # ...your other TRYON settings...
-    "PRODUCT_ADAPTER": "shop.tryon.ShopAdapter",
-}

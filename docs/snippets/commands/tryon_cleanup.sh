@@ -1,2 +1,0 @@
-python manage.py tryon_cleanup --dry-run
-python manage.py tryon_cleanup

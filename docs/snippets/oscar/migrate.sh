@@ -1,2 +1,0 @@
-python manage.py migrate
-python manage.py qcluster

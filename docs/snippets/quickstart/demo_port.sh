@@ -1,1 +1,0 @@
-PORT=8765 make demo

@@ -1,1 +1,0 @@
-.venv/bin/pytest tests/reliability -q

@@ -1,1 +1,0 @@
-python manage.py tryon_emulator fashn --port 8703

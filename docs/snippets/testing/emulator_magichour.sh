@@ -1,1 +1,0 @@
-python manage.py tryon_emulator magichour --port 8701

@@ -1,1 +1,0 @@
-python manage.py tryon_emulator vertex --port 8703
