@@ -28,7 +28,7 @@ from .batches import (
     generate,
     wait_for_batch,
 )
-from .outfits import OutfitPlan, generate_outfits, plan_outfit
+from .outfits import OutfitPlan, generate_outfits, outfit_model_photos, plan_outfit
 from .plans import (
     AliasPlan,
     GenerationPlan,
@@ -68,6 +68,7 @@ __all__ = [
     "generate_outfits",
     "model_photos_by_ids",
     "nothing_to_generate",
+    "outfit_model_photos",
     "paused_error",
     "plan_generation",
     "plan_outfit",

@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ...errors import ErrorCode
@@ -37,6 +38,14 @@ class OutfitPlan:
     @property
     def credits(self) -> int:
         return self.credits_per_outfit * len(self.model_photos)
+
+
+def outfit_model_photos(garments: Sequence[Garment]) -> QuerySet[ModelPhoto]:
+    """Active model photos that suit the category of every one of ``garments``."""
+    photos = ModelPhoto.objects.filter(is_active=True)
+    for category in {g.category for g in garments}:
+        photos = photos.suiting(category)
+    return photos
 
 
 def plan_outfit(
