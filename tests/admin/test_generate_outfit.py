@@ -47,6 +47,8 @@ def test_confirming_makes_one_outfit_job_per_photo_and_runs_it(admin_client, sho
     assert drive() == 0
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED and job.result
+    page = admin_client.get(f"/admin/django_tryon/tryonjob/{job.pk}/change/").content.decode()
+    assert "Oxford Shirt" in page and "Pleated Skirt" in page  # every garment of the outfit
 
 
 def test_the_action_is_on_the_garment_changelist_too(admin_client, shop):

@@ -238,6 +238,7 @@
     this.message("error", "");
     if (!this.photo) return this.refuse("photo_required", this.t.photo_required, one(this.form, "[data-tryon-file]"));
     if (!this.consent.checked) return this.refuse("consent_required", this.t.consent_required, this.consent);
+    this.worn = [this.config.category];
     var generation = ++this.generation;
     this.show("progress");
     this.setStatus(this.t.uploading);
@@ -426,7 +427,7 @@
     }
     if (generation !== this.generation) return;
     if (!answer.ok) return this.failed(answer.data.code ? answer.data : { code: "http_" + answer.status, message: this.t.generic });
-    this.worn.push(button.parentNode.getAttribute("data-category"));
+    this.worn = this.worn.concat(button.parentNode.getAttribute("data-category"));
     this.update(answer.data);
   };
 
