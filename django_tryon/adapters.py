@@ -99,6 +99,13 @@ class ProductAdapter:
         """The models that are products: deleting one of them deletes its garments."""
         return ()
 
+    def outfit_products(self, product: Any, request: HttpRequest | None = None) -> Iterable[Any]:
+        """Products the widget offers to wear with ``product`` ("Complete the look"): a
+        queryset or any iterable, in the order shown. Those with a try-on garment of
+        another category than ``product``'s are offered. None by default; the widget
+        tag's ``outfit_with`` argument, where given, is used instead."""
+        return ()
+
 
 class DefaultProductAdapter(ProductAdapter):
     """Duck typing, for shops that write no adapter.

@@ -104,6 +104,9 @@ class ErrorCode(enum.StrEnum):
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
     SERVER_BUSY = "server_busy"
+    # ...of an outfit ("Complete the look", ``request_outfit``).
+    OUTFIT_CATEGORIES = "outfit_categories"
+    OUTFIT_NOT_READY = "outfit_not_ready"
 
     # Why a provider callback was refused (``WebhookRejected.code``, answered with a 400).
     WEBHOOKS_UNSUPPORTED = "webhooks_unsupported"
@@ -204,6 +207,10 @@ MESSAGES: dict[str, Any] = {
     ErrorCode.SERVER_BUSY: _(
         "We are busy checking other photos. Please try again in a few seconds."
     ),
+    ErrorCode.OUTFIT_CATEGORIES: _(
+        "An outfit takes at most one garment of each kind: top, bottom, full body."
+    ),
+    ErrorCode.OUTFIT_NOT_READY: _("Complete the look once your picture is ready."),
 }
 
 # The HTTP status of a shopper refusal: size 413, limits 429, missing 404, else 400.
@@ -217,6 +224,7 @@ STATUS_FOR_CODE: dict[str, int] = {
     ErrorCode.GARMENT_NOT_FOUND: 404,
     ErrorCode.GARMENT_UNAVAILABLE: 404,
     ErrorCode.CONSENT_CHANGED: 409,
+    ErrorCode.OUTFIT_NOT_READY: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.CSRF_FAILED: 403,
     ErrorCode.SERVER_ERROR: 500,

@@ -348,6 +348,13 @@ class TryOnJob(models.Model):
         _("result"), storage=get_private_storage, upload_to=upload_to("results"), blank=True
     )
     mask = models.ImageField(storage=get_private_storage, upload_to=upload_to("masks"), blank=True)
+    # An outfit that takes several calls (a provider that puts on fewer garments per call than
+    # it has): the picture the next call starts from, and how many garments it already wears.
+    outfit_image = models.ImageField(
+        storage=get_private_storage, upload_to=upload_to("results"), blank=True, editable=False
+    )
+    outfit_done = models.PositiveSmallIntegerField(default=0, editable=False)
+    outfit_size = models.PositiveSmallIntegerField(_("garments"), default=1, editable=False)
 
     # Who and why.
     source = models.CharField(
@@ -417,12 +424,43 @@ class TryOnJob(models.Model):
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
+    def outfit_garments(self) -> list[Garment]:
+        """Every garment this job puts on, in order: ``garment``, then its outfit parts."""
+        first = [self.garment] if self.garment is not None else []
+        if self.outfit_size <= 1:
+            return first
+        parts = OutfitPart.objects.filter(job=self).select_related("garment")
+        return [*first, *(part.garment for part in parts)]
+
     @property
     def person_file(self) -> Any:
         """The person image: the model photo's file, or the shopper's upload."""
         if self.model_photo_id and self.model_photo and self.model_photo.image:
             return self.model_photo.image
         return self.person_image
+
+
+class OutfitPart(models.Model):
+    """A garment a job puts on besides its ``garment``: an outfit is one job, several garments."""
+
+    job = models.ForeignKey(TryOnJob, on_delete=models.CASCADE, related_name="outfit_parts")
+    garment = models.ForeignKey(
+        Garment, on_delete=models.CASCADE, related_name="outfit_parts", verbose_name=_("garment")
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+
+    objects: ClassVar[models.Manager[OutfitPart]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("outfit garment")
+        verbose_name_plural = _("outfit garments")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="tryon_outfit_part_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.garment} ({self.position})"
 
 
 class TryOnOverview(TryOnJob):

@@ -19,7 +19,7 @@ from .storage import delete_quietly
 
 @receiver(post_delete, sender=TryOnJob, dispatch_uid="tryon-job-files")
 def delete_job_files(instance: TryOnJob, **kwargs: Any) -> None:
-    for stored in (instance.person_image, instance.result, instance.mask):
+    for stored in (instance.person_image, instance.result, instance.mask, instance.outfit_image):
         delete_quietly(stored.name, stored.storage)
 
 

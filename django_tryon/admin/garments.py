@@ -19,6 +19,7 @@ from .display import placeholder, product_link, results_link, thumbnail
 from .filters import GarmentFilter
 from .forms import GarmentForm
 from .generate import GenerateTryOnsMixin, generate_tryons
+from .outfits import generate_outfit
 from .previews import PreviewLinksMixin, PreviewMixin, preview_url
 
 # Apps whose models are never products.
@@ -81,7 +82,7 @@ class GarmentInline(PreviewLinksMixin, GenericTabularInline):
 @admin.register(Garment)
 class GarmentAdmin(GenerateTryOnsMixin, PreviewMixin, admin.ModelAdmin):
     form = GarmentForm
-    actions = [generate_tryons]
+    actions = [generate_tryons, generate_outfit]
     list_display = (
         "thumbnail",
         "__str__",

@@ -184,6 +184,9 @@ class JobFieldsMixin:
 
     @admin.display(description=_("garment"))
     def garment_link(self, obj: TryOnJob) -> Any:
+        if obj.outfit_size > 1:  # an outfit: every garment it puts on, in order
+            links = ((admin_link(self.admin_site.name, g),) for g in obj.outfit_garments())
+            return format_html_join(" + ", "{}", links)
         return admin_link(self.admin_site.name, obj.garment)
 
     @admin.display(description=_("model photo"))

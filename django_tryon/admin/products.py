@@ -36,6 +36,7 @@ from .display import results_link
 from .filters import ProductFilter, product_filter_value
 from .garments import GarmentInline
 from .generate import GenerateTryOnsMixin, generate_tryons
+from .outfits import generate_outfit
 
 RESULTS_ANNOTATION = "tryon_results_count"
 
@@ -56,6 +57,8 @@ class TryOnProductAdminMixin(GenerateTryOnsMixin):
         # ``actions = None`` turns a changelist's actions off: respect it.
         if self.actions is not None and generate_tryons not in self.actions:
             self.actions = [*self.actions, generate_tryons]
+        if self.actions is not None and generate_outfit not in self.actions:
+            self.actions = [*self.actions, generate_outfit]
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         inlines = list(super().get_inlines(request, obj))  # type: ignore[misc]

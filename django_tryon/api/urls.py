@@ -7,6 +7,7 @@ URL (under ``tryon/``)                         method  what
 ``jobs/<token>/``                              GET     status (owner only)
 ``jobs/<token>/``                              DELETE  delete the photo and the result now
 ``jobs/<token>/cancel/``                       POST    stop a running job
+``jobs/<token>/outfit/``                       POST    complete the look: add a garment
 ``jobs/<token>/result/``                       GET     the result image (``?download=1``)
 ``gallery/<token>/<width>.jpg``                GET     a featured result, public
 ``openapi.json``                               GET     this API's OpenAPI 3.1 document
@@ -23,6 +24,7 @@ urlpatterns = [
     path("jobs/", views.create_job, name="shopper-jobs"),
     path("jobs/<str:token>/", views.job, name="shopper-job"),
     path("jobs/<str:token>/cancel/", views.cancel_job, name="shopper-job-cancel"),
+    path("jobs/<str:token>/outfit/", views.complete_look, name="shopper-job-outfit"),
     path("jobs/<str:token>/result/", views.job_result, name="shopper-job-result"),
     path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
     path("openapi.json", views.openapi_document, name="openapi"),

@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..conf import tryon_settings
 from ..errors import ErrorCode, ShopperError
 from ..lookups import parse_int
-from ..services import gallery, owners, shopper
+from ..services import gallery, looks, owners, shopper
 from .openapi import served_document
 from .uploads import LimitedUploadHandler, upload_too_large
 
@@ -152,6 +152,19 @@ def job(request: HttpRequest, token: str) -> HttpResponse:
         "private, max-age=60" if found.is_terminal else "private, no-cache, max-age=0"
     )
     patch_vary_headers(response, ("Cookie",))  # said here: the owner cookie spares the session
+    return response
+
+
+@api_view(("POST",), csrf=True)
+def complete_look(request: HttpRequest, token: str) -> HttpResponse:
+    """POST ``garment``: a new job wearing job ``token``'s garments and this one."""
+    if _has_nul(request):
+        raise ShopperError(ErrorCode.BAD_REQUEST)
+    job = looks.complete_look(request, token, request.POST)
+    payload = shopper.status_payload(job)
+    response = JsonResponse(payload, status=201)
+    response["Location"] = payload["url"]
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 

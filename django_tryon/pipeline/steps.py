@@ -29,6 +29,7 @@ from ..providers.base import (
     TransientError,
 )
 from ..storage import delete_quietly, save_stream
+from . import outfits
 from .aliases import AliasPolicy, Verdict, paused_aliases
 from .claims import claim, later, start_fields, write
 from .inputs import build_request, provider_job
@@ -128,7 +129,7 @@ def resubmit(job: TryOnJob, provider: BaseProvider) -> None:
 
 def submit(job: TryOnJob, provider: BaseProvider) -> None:
     try:
-        request = build_request(job)
+        request = build_request(job, provider)
     except OSError as exc:  # the inputs can't be read from the storage: nothing was sent
         logger.warning("Job %s: storage error %s reading the inputs", job.pk, type(exc).__name__)
         on_error(
@@ -256,7 +257,7 @@ def fetch(job: TryOnJob, provider: BaseProvider) -> None:
     """Stream the finished image into storage and mark the job succeeded."""
     pjob = provider_job(job)
     try:
-        request = build_request(job)
+        request = build_request(job, provider)
         with provider.open_result(pjob, request) as stream:
             name = save_stream("results", _extension_of(stream), stream)
     except ProviderError as error:
@@ -266,6 +267,13 @@ def fetch(job: TryOnJob, provider: BaseProvider) -> None:
         logger.warning("Job %s: storage error %s", job.pk, type(exc).__name__)
         on_error(job, provider, TransientError("storage_error"))
         return
+    if not outfits.is_last_call(job, provider):
+        # An outfit's call before its last: its picture is where the next call starts.
+        if outfits.continue_chain(job, provider, name):
+            _discard(job, provider, pjob)
+        else:
+            delete_quietly(name)  # another worker or a cancel won: leave no orphan
+        return
     extras = _fetch_extras(job, provider, pjob)
     done = {"provider_data": job.provider_data, "credits_charged": job.credits_charged}
     if not finish(job, Status.SUCCEEDED, None, result=name, **done, **extras):
@@ -273,6 +281,11 @@ def fetch(job: TryOnJob, provider: BaseProvider) -> None:
             delete_quietly(stored)  # another worker or a cancel won: leave no orphan
         return
     signals.job_succeeded.send(sender=TryOnJob, job=job)
+    _discard(job, provider, pjob)
+
+
+def _discard(job: TryOnJob, provider: BaseProvider, pjob: ProviderJob) -> None:
+    """Delete the provider's copy of a stored picture, where the alias asks for it."""
     if provider.option("DELETE_AFTER_DOWNLOAD"):
         try:
             provider.discard(pjob)

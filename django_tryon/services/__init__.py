@@ -1,6 +1,7 @@
 """The domain API. Admin, views, commands and tasks all go through this one layer.
 
 - ``jobs``: create, wait on, cancel, retry and delete try-ons (``request_tryon``);
+- ``outfits``: several garments on one person, as one job (``request_outfit``);
 - ``generation``: the merchant's bulk "Generate try-ons" and ``tryon_generate``;
 - ``featuring``: which results a product page shows;
 - ``shopper`` and ``gallery``: the widget's side, owned by a browser session;
@@ -43,6 +44,7 @@ from .jobs import (
     retry_job,
     wait_for,
 )
+from .outfits import MAX_OUTFIT_GARMENTS, check_outfit, outfit_calls, outfit_credits, request_outfit
 from .shopper import (
     ShopperError,
     cancel_shopper_job,
@@ -54,6 +56,7 @@ from .shopper import (
 )
 
 __all__ = [
+    "MAX_OUTFIT_GARMENTS",
     "AliasPlan",
     "BatchProgress",
     "FeatureOutcome",
@@ -69,6 +72,7 @@ __all__ = [
     "cancel_job",
     "cancel_shopper_job",
     "check_budget",
+    "check_outfit",
     "check_selection",
     "create_batch",
     "create_shopper_job",
@@ -83,8 +87,11 @@ __all__ = [
     "gallery_items",
     "generate",
     "get_shopper_job",
+    "outfit_calls",
+    "outfit_credits",
     "paused_providers",
     "plan_generation",
+    "request_outfit",
     "request_tryon",
     "resume_provider",
     "retry_job",

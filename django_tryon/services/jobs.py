@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,11 +24,21 @@ from .. import budget, pipeline, rate_limits, signals
 from ..conf import tryon_settings
 from ..errors import ErrorCode, JobTimeout, UnknownProvider
 from ..imaging import ImageInfo, decoding, normalize_photo, validate_image
-from ..models import ACTIVE_STATUSES, Category, Garment, ModelPhoto, Source, Status, TryOnJob
+from ..models import (
+    ACTIVE_STATUSES,
+    Category,
+    Garment,
+    ModelPhoto,
+    OutfitPart,
+    Source,
+    Status,
+    TryOnJob,
+)
 from ..photo_checks import check_photo_quality
 from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
 from ..storage import delete_quietly, get_private_storage, random_name
+from .outfits import check_outfit, outfit_credits, outfit_fingerprint_parts
 
 PersonImage = ModelPhoto | bytes | IO[bytes]
 
@@ -209,24 +219,39 @@ def _request_tryon(
     owner: str = "",
     consent_version: str = "",
     check_quality: bool | None = None,
+    extra_garments: Sequence[Garment] = (),
+    chain_from: TryOnJob | None = None,
 ) -> TryOnJob:
     """``request_tryon`` with the plumbing that only the app's own services set.
 
     The shopper service (``source`` shopper, the session's ``owner``, the
     ``consent_version`` shown, photo quality checks) and retries (the failed job's
     source, owner and consent) call this; shop code calls ``request_tryon``.
+    ``extra_garments`` make it an outfit (``request_outfit``); ``chain_from`` is an
+    earlier success wearing the outfit's first garments: where the outfit takes several
+    calls anyway, its result is where the chain starts, and those calls are not paid again.
     """
     backend = resolve_provider(provider)
     alias = backend.alias
     options = dict(options or {})
     category = category or (garment.category if garment else "upper_body")
-    if garment is not None and not garment.is_active:
-        raise ValidationError(
-            _("This garment is not available for try-on."), code=ErrorCode.GARMENT_INACTIVE
-        )
-    check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
-
-    garment_digest = garment.image_sha256() if garment is not None and garment.image else ""
+    outfit = [garment, *extra_garments] if garment is not None and extra_garments else []
+    if outfit:
+        check_outfit(backend, outfit)
+        garment_side = outfit_fingerprint_parts(outfit)
+    else:
+        if garment is not None and not garment.is_active:
+            raise ValidationError(
+                _("This garment is not available for try-on."), code=ErrorCode.GARMENT_INACTIVE
+            )
+        check_request(backend, category=category, garment=garment, prompt=prompt, options=options)
+        garment_side = {
+            "garment_digest": garment.image_sha256()
+            if garment is not None and garment.image
+            else "",
+            "description": garment.description if garment else "",
+            "category": category,
+        }
     upload: PreparedImage | None = None
     if isinstance(person_image, ModelPhoto):
         person_digest = person_image.image_sha256()
@@ -239,12 +264,10 @@ def _request_tryon(
 
     fp = fingerprint(
         person_digest=person_digest,
-        garment_digest=garment_digest,
         prompt=prompt or (garment.prompt if garment else ""),
-        category=category,
         provider=alias,
         options=options,
-        description=garment.description if garment else "",
+        **garment_side,
     )
     now = timezone.now()
     fields: dict[str, Any] = {
@@ -266,13 +289,22 @@ def _request_tryon(
 
     earlier = find_reusable(fp, owner=owner if source == Source.SHOPPER else "") if reuse else None
     estimate = 0
+    # Garments an earlier success already wears, where the outfit is a chain of calls anyway.
+    seeded = 0
+    if outfit:
+        fields["outfit_size"] = len(outfit)
+        chained = backend.garment_limit < len(outfit)
+        if earlier is None and chained and chain_from is not None and chain_from.result:
+            seeded = min(chain_from.outfit_size, len(outfit) - 1)
     if earlier is None:
-        estimate = backend.estimate_credits()
+        estimate = (
+            outfit_credits(backend, len(outfit) - seeded) if outfit else backend.estimate_credits()
+        )
         fields.update(estimated_credits=estimate, next_check_at=now)
 
     stored: list[str] = []
     # A job row alone is one INSERT, atomic by itself; files stored with it need a transaction.
-    files_too = upload is not None or earlier is not None
+    files_too = upload is not None or earlier is not None or bool(outfit)
     try:
         # Taken before anything is stored; given back if the job isn't created after all.
         with (
@@ -289,7 +321,15 @@ def _request_tryon(
                 fields["result"] = _copy_result(str(earlier.result.name))
                 stored.append(fields["result"])
                 fields.update(status=Status.SUCCEEDED, reused_from=earlier, finished_at=now)
+            elif seeded and chain_from is not None:
+                fields["outfit_image"] = _copy_result(str(chain_from.result.name))
+                stored.append(fields["outfit_image"])
+                fields["outfit_done"] = seeded
             job = TryOnJob.objects.create(**fields)
+            OutfitPart.objects.bulk_create(
+                OutfitPart(job=job, garment=part, position=position)
+                for position, part in enumerate(outfit[1:], start=1)
+            )
             if earlier is None:
                 pipeline.start()
             else:
@@ -360,6 +400,7 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     new = _request_tryon(
         job.garment,
         person,
+        extra_garments=job.outfit_garments()[1:],
         provider=provider or job.provider,
         category=job.category,
         prompt=job.prompt,

@@ -78,6 +78,8 @@ STATUS_FIELDS = (
     "result_ready_at",
     "finished_at",
     "expires_at",
+    "outfit_size",
+    "outfit_done",
 )
 
 
@@ -441,7 +443,8 @@ def _typical_seconds(alias: str) -> float:
 def stage_of(job: TryOnJob, now: datetime | None = None) -> str:
     """What the widget says: queued, generating, almost_done, or the final status."""
     if job.status == Status.PENDING:
-        return "queued"
+        # An outfit between two calls is being made, not waiting for its turn.
+        return "generating" if job.outfit_done else "queued"
     if job.status != Status.RUNNING:
         return str(job.status)
     if job.result_ready_at is not None:
@@ -476,6 +479,9 @@ def status_payload(job: TryOnJob, url: str = "") -> dict[str, Any]:
         "elapsed": round(((job.finished_at or now) - job.created_at).total_seconds(), 1),
         "url": job_url,
         "cancel_url": job_url + "cancel/",
+        # "Complete the look" from this job's result (POST a garment).
+        "outfit_url": job_url + "outfit/",
+        "garments": job.outfit_size,
         "expires_at": job.expires_at.isoformat() if job.expires_at else None,
         "result_url": None,
         "download_url": None,
@@ -555,7 +561,8 @@ def expired_summary(now: datetime | None = None) -> tuple[int, int]:
     """(jobs, files) that ``delete_expired`` would delete now: for tryon_cleanup's report."""
     expired = TryOnJob.objects.expired(now)
     jobs = files = 0
-    for person, result, mask in expired.values_list("person_image", "result", "mask").iterator():
+    columns = ("person_image", "result", "mask", "outfit_image")
+    for names in expired.values_list(*columns).iterator():
         jobs += 1
-        files += sum(1 for name in (person, result, mask) if name)
+        files += sum(1 for name in names if name)
     return jobs, files

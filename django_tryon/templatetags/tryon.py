@@ -7,6 +7,8 @@ The widget's JS and CSS are linked by the first widget on the page (or earlier, 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django import template
 from django.db import models
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..models import Garment
-from ..services import gallery, shopper
+from ..services import gallery, looks, shopper
 
 register = template.Library()
 
@@ -76,6 +78,7 @@ def widget_strings() -> dict[str, str]:
         "deleting": _("Deleting…"),
         "delete_failed": _("We couldn't delete your photo just now. Please try again."),
         "share_title": _("My try-on"),
+        "look_generating": _("Putting the outfit together…"),
     }
 
 
@@ -85,9 +88,16 @@ def _product_label(product: models.Model) -> str:
 
 @register.simple_tag(takes_context=True)
 def tryon_widget(
-    context: template.Context, product: models.Model, garment: Garment | None = None
+    context: template.Context,
+    product: models.Model,
+    garment: Garment | None = None,
+    outfit_with: Iterable[Any] | None = None,
 ) -> SafeString:
-    """A "Try it on" button and its dialog; nothing when the product has no active garment."""
+    """A "Try it on" button and its dialog; nothing when the product has no active garment.
+
+    ``outfit_with``: the products offered to "Complete the look" from a result (a
+    queryset or a list); without it, the product adapter's ``outfit_products`` decides.
+    """
     if product is None:
         return mark_safe("")
     request = context.get("request")
@@ -107,6 +117,7 @@ def tryon_widget(
         "maxEdge": tryon_settings.PHOTO_MAX_EDGE,
         "targetBytes": UPLOAD_TARGET_BYTES,
         "consentVersion": str(tryon_settings.CONSENT_VERSION),
+        "category": garment.category,
         "strings": widget_strings(),
     }
     html = render_to_string(
@@ -118,6 +129,7 @@ def tryon_widget(
             "garment_name": name,
             "consent_text": shopper.consent_text(),
             "prompt_mode": shopper.prompt_mode_enabled(),
+            "looks": looks.looks_for(product, garment, request, outfit_with),
             "max_prompt": shopper.MAX_PROMPT_LENGTH,
             "retention_hours": tryon_settings.SHOPPER_RETENTION_HOURS,
             "assets": _first_on_page(context),

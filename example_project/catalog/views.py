@@ -11,4 +11,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.published(), slug=slug)
-    return render(request, "catalog/product_detail.html", {"product": product})
+    # "Complete the look" offers the shop's other products (those with a garment of another
+    # category than this one's are shown).
+    outfit_with = Product.objects.published().exclude(pk=product.pk)[:12]
+    return render(
+        request, "catalog/product_detail.html", {"product": product, "outfit_with": outfit_with}
+    )

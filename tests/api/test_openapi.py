@@ -57,7 +57,7 @@ def test_the_document_is_valid_openapi_3_1():
 
 def test_every_route_is_documented_and_every_documented_path_is_routed():
     assert sorted(document()["paths"]) == sorted(django_routes())
-    assert len(django_routes()) == 6  # create, job, cancel, result, gallery, this document
+    assert len(django_routes()) == 7  # create, job, cancel, outfit, result, gallery, this document
 
 
 def test_path_parameters_are_the_routes_parameters():

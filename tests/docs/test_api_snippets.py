@@ -44,6 +44,24 @@ def test_request_tryon_examples(garment, model_photo):
     assert drive_pipeline() == 0
 
 
+def test_request_outfit_examples(garment, model_photo, settings):
+    from tests.fixtures import create_garment
+
+    trousers = create_garment(garment.product, category="lower_body", description="chinos")
+    api = run_snippet("api/request_outfit.py")
+    job = api["outfit_on_model"](garment, trousers, model_photo)
+    assert job.outfit_garments() == [garment, trousers] and job.estimated_credits == 1
+    assert drive_pipeline() == 0
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED and job.attempts == 1  # the sandbox: one call
+    assert api["outfit_cost"]("sandbox", 2) == 1
+    settings.TRYON = {
+        **settings.TRYON,
+        "PROVIDERS": {"sandbox": {"BACKEND": SANDBOX, "LATENCY": 0, "MAX_GARMENTS": 1}},
+    }
+    assert api["outfit_cost"]("sandbox", 2) == 2  # chained: the sum of two calls
+
+
 @pytest.fixture
 def signal_snippet():
     namespace = run_snippet("api/signals.py")

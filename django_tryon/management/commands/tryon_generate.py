@@ -3,11 +3,14 @@
     manage.py tryon_generate --all --dry-run
     manage.py tryon_generate --products 12 13 14 --model-photos 1 2 --provider magichour
     manage.py tryon_generate --garments 7 --wait --download-dir ./tryons
+    manage.py tryon_generate --garments 7 9 --outfit --model-photos 1 --dry-run
 
 Selects garments (of products, by id, or all), plans every try-on against the model photos
 that suit each garment, prints what it would make, skip and cost, then creates the batch.
 ``--wait`` follows it with a progress bar; ``--download-dir`` also writes the results there.
-The exit code is non-zero when any try-on failed (or the wait timed out).
+The exit code is non-zero when any try-on failed (or the wait timed out). With
+``--outfit`` the selected garments (one per category) are worn together: one try-on per
+model photo that suits them all, priced as the provider calls it takes.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from django_tryon.services.generation import (
     create_batch,
     download_results,
     garments_by_ids,
+    generate_outfits,
     model_photos_by_ids,
     nothing_to_generate,
     plan_generation,
+    plan_outfit,
     products_by_ids,
     select_garments,
     suitable_model_photos,
@@ -119,9 +124,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=1.0, help="Seconds between progress checks (1)."
         )
+        parser.add_argument(
+            "--outfit",
+            action="store_true",
+            help="Wear the selected garments together (one per category): one try-on per "
+            "model photo.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         alias = options["provider"] or tryon_settings.DEFAULT_PROVIDER
+        if options["outfit"]:
+            self.handle_outfit(alias, options)
+            return
         try:
             selection = self.selection(options)
             photos = (
@@ -191,6 +205,50 @@ class Command(BaseCommand):
             )
         if progress.failed:
             raise CommandError(f"{progress.failed} of {progress.total} try-ons failed.")
+
+    def handle_outfit(self, alias: str, options: dict[str, Any]) -> None:
+        try:
+            garments = self.selection(options).garments
+            photos = (
+                model_photos_by_ids(options["model_photos"])
+                if options["model_photos"]
+                else suitable_model_photos({g.category for g in garments})
+            )
+            plan = plan_outfit(garments, photos, alias)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        write = self.stdout.write
+        write(
+            f"Outfit of {len(plan.garments)} garment(s): "
+            + ", ".join(f"{g} ({g.category})" for g in plan.garments)
+        )
+        write(
+            f"With {plan.name} ({plan.alias}): {plan.calls} call(s) per picture, "
+            f"{plan.credits_per_outfit} credit(s) per picture."
+        )
+        for photo in plan.model_photos:
+            write(f"  new   outfit × {photo}")
+        for photo in plan.unsuited:
+            write(self.style.WARNING(f"  {photo} doesn't suit every garment's category"))
+        write(f"Estimated cost: {plan.credits} credits.")
+        if options["dry_run"]:
+            write("Dry run: nothing was created.")
+            return
+        try:
+            batch = generate_outfits(plan, source=Source.COMMAND)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        write(self.style.SUCCESS(f"Created batch #{batch.pk}: {len(plan.model_photos)} outfit(s)."))
+        if options["wait"] or options["download_dir"]:
+            progress = wait_for_batch(
+                batch, timeout=options["timeout"], interval=options["interval"]
+            )
+            self.summarise(batch.pk, progress)
+            if options["download_dir"]:
+                written = download_results(batch_results(batch), options["download_dir"])
+                self.write_downloads(written, options["download_dir"])
+            if not progress.finished or progress.failed:
+                raise CommandError(f"{progress.failed} of {progress.total} outfits failed.")
 
     # Selection ----------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ query, and the number of queries is the same for 100 products as for 10,000 (exc
 where the database limits how many rows one INSERT may carry).
 
 ``selection`` turns a choice of products or garments into garments, ``plans`` plans,
-``batches`` creates a batch, follows it and fetches its results.
+``batches`` creates a batch, follows it and fetches its results; ``outfits`` plans and
+creates outfits (several garments worn together) on model photos.
 """
 
 from .batches import (
@@ -27,6 +28,7 @@ from .batches import (
     generate,
     wait_for_batch,
 )
+from .outfits import OutfitPlan, generate_outfits, outfit_model_photos, plan_outfit
 from .plans import (
     AliasPlan,
     GenerationPlan,
@@ -52,6 +54,7 @@ __all__ = [
     "BatchProgress",
     "GarmentSelection",
     "GenerationPlan",
+    "OutfitPlan",
     "PlannedJob",
     "Refusal",
     "batch_progress",
@@ -62,10 +65,13 @@ __all__ = [
     "download_results",
     "garments_by_ids",
     "generate",
+    "generate_outfits",
     "model_photos_by_ids",
     "nothing_to_generate",
+    "outfit_model_photos",
     "paused_error",
     "plan_generation",
+    "plan_outfit",
     "products_by_ids",
     "select_garments",
     "suitable_model_photos",

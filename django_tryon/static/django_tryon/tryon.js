@@ -98,6 +98,7 @@
     on(this.el("delete"), "click", function () { self.remove(); });
     on(this.el("download"), "click", function () { self.emit("download", { method: "download" }); });
     on(this.el("share"), "click", function () { self.share(); });
+    this.bindLook();
     // Leaving the page with a job running: stop it (where the provider can).
     on(window, "pagehide", function () { self.cancel(false, true); });
   };
@@ -237,6 +238,7 @@
     this.message("error", "");
     if (!this.photo) return this.refuse("photo_required", this.t.photo_required, one(this.form, "[data-tryon-file]"));
     if (!this.consent.checked) return this.refuse("consent_required", this.t.consent_required, this.consent);
+    this.worn = [this.config.category];
     var generation = ++this.generation;
     this.show("progress");
     this.setStatus(this.t.uploading);
@@ -302,6 +304,7 @@
         navigator.canShare({ files: [new File([""], "try-on.jpg", { type: "image/jpeg" })] }));
     } catch (e) { canShare = false; }
     this.el("share").hidden = !canShare;
+    this.showLooks();
     this.setStatus(this.t.succeeded);
     this.focusFirst();
     this.emit("success", { seconds: Math.round((Date.now() - this.startedAt) / 1000) });
@@ -341,6 +344,7 @@
     this.generation++;
     this.stopClock();
     this.job = null;
+    this.worn = [this.config.category];
     this.photo = null;
     this.setPreview(null);
     this.el("choose-label").textContent = this.chooseText;
@@ -387,6 +391,44 @@
     } catch (e) {
       if (e && e.name !== "AbortError") this.message("result-error", this.t.generic);
     }
+  };
+
+  // "Complete the look": another garment tried on with this result, as one new job.
+  TryOn.prototype.bindLook = function () {
+    var self = this;
+    this.worn = [this.config.category];
+    all(this.root, "[data-tryon-look-garment]").forEach(function (b) {
+      b.addEventListener("click", function () { self.look(b); });
+    });
+  };
+  TryOn.prototype.showLooks = function () {
+    var box = this.el("look"), worn = this.worn, left = 0;
+    if (!box) return;
+    all(box, "[data-tryon-look-item]").forEach(function (li) {
+      li.hidden = worn.indexOf(li.getAttribute("data-category")) >= 0;
+      if (!li.hidden) left++;
+    });
+    box.hidden = !left;
+  };
+  TryOn.prototype.look = async function (button) {
+    if (!this.job || !this.job.outfit_url) return;
+    var generation = ++this.generation, body = new FormData(), answer;
+    body.append("garment", button.getAttribute("data-tryon-look-garment"));
+    this.show("progress");
+    this.setStatus(this.t.look_generating);
+    this.startClock();
+    this.el("status").focus();
+    this.emit("look", { added: body.get("garment") });
+    try {
+      answer = await this.request(this.job.outfit_url, { method: "POST", body: body });
+    } catch (e) {
+      if (generation === this.generation) this.failed({ code: "network", message: this.t.network });
+      return;
+    }
+    if (generation !== this.generation) return;
+    if (!answer.ok) return this.failed(answer.data.code ? answer.data : { code: "http_" + answer.status, message: this.t.generic });
+    this.worn = this.worn.concat(button.parentNode.getAttribute("data-category"));
+    this.update(answer.data);
   };
 
   function init(scope) {
