@@ -222,6 +222,39 @@ _FASHN_CASES = [
         retries=4,
         resubmits=False,
     ),
+    # A prediction that failed "please retry" (the SDK's PipelineError, InternalServerError...)
+    # is sent again as a new prediction, at most MAX_RESUBMISSIONS (2) times; failures are free.
+    Case(
+        "prediction failed, please retry",
+        "prediction_error",
+        "create",
+        {"name": "PipelineError"},
+        retries=1,
+        projects=2,
+        resubmits=True,
+    ),
+    Case(
+        "prediction failed, please retry (persistent)",
+        "prediction_error",
+        "create",
+        {"name": "InternalServerError"},
+        "failed",
+        "provider_failed_repeatedly",
+        retries=2,
+        times=10,
+        projects=3,
+        resubmits=True,
+    ),
+    # Any other runtime error is the inputs': the job fails, nothing is sent again.
+    Case(
+        "prediction failed, inputs at fault",
+        "prediction_error",
+        "create",
+        {"name": "ThirdPartyError"},
+        "failed",
+        "provider_error",
+        retries=0,
+    ),
     *[
         Case(f"{c.fault} (poll)", c.inject, "poll", c.params)
         for c in _FASHN_COMMON
