@@ -74,6 +74,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_TRANSIENT_ERRORS": 5,
     "BACKOFF_BASE": 2.0,
     "BACKOFF_MAX": 120.0,
+    # New provider jobs for one of ours after the provider's job failed with an error it
+    # documents as "retry the request" (FASHN's PipelineError...); each is a new create,
+    # charged as the provider charges it. Then the job fails (provider_failed_repeatedly).
+    "MAX_RESUBMISSIONS": 2,
     # Credits that may be committed per day (None: no limit), all jobs and shopper jobs.
     "DAILY_CREDIT_BUDGET": None,
     "SHOPPER_DAILY_CREDIT_BUDGET": None,

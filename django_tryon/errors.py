@@ -12,7 +12,8 @@ Django type it also is mixed in (as django-anymail does), so callers can catch e
 ================== ==========================================================
 exception          also a
 ================== ==========================================================
-ProviderError      (its kinds: TransientError, PermanentError, AccountError)
+ProviderError      (its kinds: TransientError, PermanentError, AccountError,
+                   ResubmitError)
 ShopperError       (the shopper API answers it as ``{"code", "message"}``)
 WebhookRejected    ``SuspiciousOperation`` (400, logged to django.security)
 UnknownProvider    ``KeyError`` and ``ImproperlyConfigured``
@@ -59,6 +60,8 @@ class ErrorCode(enum.StrEnum):
     CANCELED = "canceled"
     STORAGE_ERROR = "storage_error"
     PROVIDER_PAUSED = "provider_paused"
+    # A provider's job failed "please retry" more often than MAX_RESUBMISSIONS allows.
+    PROVIDER_FAILED_REPEATEDLY = "provider_failed_repeatedly"
 
     # Input refused before anything is stored or spent (``ValidationError.code``).
     EMPTY_FILE = "empty_file"
@@ -169,6 +172,10 @@ MESSAGES: dict[str, Any] = {
     ErrorCode.PROVIDER_PAUSED: _(
         "Try-on isn't available right now. Please try again a little later."
     ),
+    ErrorCode.PROVIDER_FAILED_REPEATEDLY: _(
+        "The try-on service could not make this picture, even after several tries. "
+        "Please try again later."
+    ),
     ErrorCode.NOT_FOUND: _("This try-on doesn't exist or has been deleted."),
     ErrorCode.GARMENT_NOT_FOUND: _(
         "We couldn't find this product's try-on. Please reload the page."
@@ -259,6 +266,10 @@ class ErrorKind(enum.StrEnum):
     TRANSIENT = "transient"  # retried with backoff: 5xx, 429, timeouts, resets
     PERMANENT = "permanent"  # the input is at fault: shown to the user, never retried
     ACCOUNT = "account"  # key or credits: the alias pauses, the admin is told
+    # The provider's job failed for a reason of the provider's own that it documents as
+    # worth sending again ("retry the request"): a new job is created, a bounded number of
+    # times (MAX_RESUBMISSIONS). Met only as a failed job's ``ProviderJob.error``.
+    RESUBMIT = "resubmit"
 
 
 class ProviderError(TryOnError):
@@ -297,6 +308,15 @@ class PermanentError(ProviderError):
 
 class AccountError(ProviderError):
     kind = ErrorKind.ACCOUNT
+
+
+class ResubmitError(ProviderError):
+    """A failed provider job that the provider says to send again (e.g. FASHN's
+    ``PipelineError``): the pipeline creates a new one, at most ``MAX_RESUBMISSIONS`` times,
+    then fails the job with ``provider_failed_repeatedly``. ``code`` and ``message`` are the
+    failure's own, kept for support while the job is resubmitted."""
+
+    kind = ErrorKind.RESUBMIT
 
 
 class ShopperError(TryOnError):

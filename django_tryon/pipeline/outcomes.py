@@ -7,15 +7,17 @@ import random
 from contextlib import suppress
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import budget, signals
 from ..conf import tryon_settings
+from ..errors import ErrorCode
 from ..models import ACTIVE_STATUSES, Status, TryOnJob
 from ..providers.base import BaseProvider, ErrorKind, PermanentError, ProviderError
 from .aliases import AliasPolicy, Verdict, pause_alias
 from .claims import later, write
-from .inputs import provider_job
+from .inputs import build_request, provider_job
 from .wakeups import ensure_drain, ensure_ticker
 
 logger = logging.getLogger("django_tryon.pipeline")
@@ -101,13 +103,89 @@ def unavailable(
         )
 
 
+def resubmit_failed(
+    job: TryOnJob, provider: BaseProvider, error: ProviderError, **fields: Any
+) -> None:
+    """The provider's job failed "please retry" (``ErrorKind.RESUBMIT``): send a new one.
+
+    ``fields`` are what the failed job's last state says (``credits_charged`` after the
+    provider's refund, ``provider_data``). Each resubmission is a new create at the
+    provider, after a backoff; the failed job's id is kept in ``provider_data["resubmitted"]``.
+    A new create may be charged again: when what the job was charged plus one more create
+    exceeds what it reserved, the difference is reserved from today's budget first (or the
+    job fails ``budget_exceeded``). After ``MAX_RESUBMISSIONS`` it fails over to the alias's
+    FALLBACK, or fails with ``provider_failed_repeatedly``.
+    """
+    data = dict(fields.pop("provider_data", job.provider_data))
+    charged = int(fields.pop("credits_charged", job.credits_charged))
+    earlier = list(data.get("resubmitted", []))
+    limit = int(provider.option("MAX_RESUBMISSIONS", tryon_settings.MAX_RESUBMISSIONS))
+    if len(earlier) >= limit:
+        gave_up = PermanentError(
+            ErrorCode.PROVIDER_FAILED_REPEATEDLY, provider_code=error.provider_code or error.code
+        )
+        target = AliasPolicy().fallback(job)
+        if target:
+            fail_over(job, target, gave_up, credits_charged=charged)
+        else:
+            finish_failed(
+                job, gave_up, provider=provider, credits_charged=charged, provider_data=data
+            )
+        return
+    try:
+        per_create = provider.estimate_credits(build_request(job))
+    except OSError:  # the inputs can't be read now: the alias's own estimate
+        per_create = provider.estimate_credits()
+    extra = max(0, charged + per_create - job.estimated_credits)
+    if extra:
+        try:
+            budget.reserve(extra, source=job.source, at=job.created_at)
+        except ValidationError as refusal:
+            finish_failed(
+                job,
+                PermanentError(ErrorCode.BUDGET_EXCEEDED, refusal.message),
+                provider=provider,
+                credits_charged=charged,
+                provider_data=data,
+            )
+            return
+    failed = {
+        "provider_job_id": job.provider_job_id,
+        "code": error.provider_code or error.code,
+        "credits": int(data.get("credits", 0) or 0),
+        "at": timezone.now().isoformat(),
+    }
+    # What the pipeline keeps of the data; the failed job's own is the provider's, not ours.
+    kept = {k: data[k] for k in ("uncertain_submissions",) if k in data}
+    logger.info(
+        "Job %s: %s's job %s failed (%s); resubmitting (%d of %d)",
+        job.pk, job.provider, job.provider_job_id, failed["code"], len(earlier) + 1, limit,
+    )  # fmt: skip
+    if write(
+        job,
+        status=Status.PENDING,  # back to the queue: it takes a slot again, like any start
+        provider_job_id="",
+        provider_data={**kept, "resubmitted": [*earlier, failed]},
+        credits_charged=charged,
+        estimated_credits=job.estimated_credits + extra,
+        result_ready_at=None,
+        error_code=error.code,
+        error_message=error.message,
+        provider_error_code=error.provider_code,
+        next_check_at=later(backoff(len(earlier) + 1, error.retry_after)),
+    ):
+        ensure_ticker()  # due in seconds: don't leave it to the sweep
+    elif extra:
+        budget.release(extra, source=job.source, day=budget.day_of(job.created_at))
+
+
 def count_uncertain(job: TryOnJob) -> None:
     """One more create that may have made a job at the provider (kept in ``provider_data``)."""
     uncertain = int(job.provider_data.get("uncertain_submissions", 0)) + 1
     job.provider_data = {**job.provider_data, "uncertain_submissions": uncertain}
 
 
-def fail_over(job: TryOnJob, target: str, error: ProviderError) -> None:
+def fail_over(job: TryOnJob, target: str, error: ProviderError, **fields: Any) -> None:
     """Send ``job`` back to the queue at the alias ``target``, its history kept."""
     history = [
         *job.provider_history,
@@ -131,6 +209,7 @@ def fail_over(job: TryOnJob, target: str, error: ProviderError) -> None:
         transient_errors=0,
         result_ready_at=None,
         next_check_at=timezone.now(),
+        **fields,
     ):
         signals.job_failed_over.send(
             sender=TryOnJob, job=job, from_alias=origin, to_alias=target, error_code=error.code

@@ -22,6 +22,7 @@ from ..models import ProviderState, Status, TryOnJob
 from ..providers.base import (
     AccountError,
     BaseProvider,
+    ErrorKind,
     JobState,
     PermanentError,
     ProviderError,
@@ -39,6 +40,7 @@ from .outcomes import (
     finish,
     finish_failed,
     on_error,
+    resubmit_failed,
     unavailable,
 )
 from .states import Step, deadline_passed, next_step
@@ -220,13 +222,10 @@ def apply_state(
             for name, value in ready.items():
                 setattr(job, name, value)
     elif pjob.state == JobState.FAILED:
-        finish_failed(
-            job,
-            pjob.error or PermanentError("provider_error"),
-            provider=provider,
-            credits_charged=credits,
-            provider_data=data,
-        )
+        error = pjob.error or PermanentError("provider_error")
+        # "Please retry" failures get a new provider job; any other failure ends ours.
+        end = resubmit_failed if error.kind == ErrorKind.RESUBMIT else _fail
+        end(job, provider, error, credits_charged=credits, provider_data=data)
     elif pjob.state == JobState.CANCELED:
         finish(job, Status.CANCELED, PermanentError("canceled"), credits_charged=credits)
         signals.job_canceled.send(sender=TryOnJob, job=job)
@@ -241,6 +240,10 @@ def apply_state(
             next_check_at=later(tryon_settings.POLL_INTERVAL),
         )
     return pjob.state
+
+
+def _fail(job: TryOnJob, provider: BaseProvider, error: ProviderError, **fields: Any) -> None:
+    finish_failed(job, error, provider=provider, **fields)
 
 
 def state_is_terminal(state: JobState) -> bool:

@@ -23,6 +23,7 @@ from ..errors import (  # the error vocabulary, importable from here as before
     ErrorKind,
     PermanentError,
     ProviderError,
+    ResubmitError,
     TransientError,
     WebhookRejected,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "PermanentError",
     "ProviderError",
     "ProviderJob",
+    "ResubmitError",
     "TransientError",
     "TryOnRequest",
     "WebhookEvent",
@@ -186,6 +188,8 @@ class BaseProvider:
         "FALLBACK": "another alias that takes a job after an account error or retries",
         "DELETE_AFTER_DOWNLOAD": "delete the provider's copy once ours is stored",
         "MAX_GARMENTS": "garments one call may put on the person, at most the backend's own",
+        "MAX_RESUBMISSIONS": "new jobs after the provider's job failed 'please retry' "
+        "(default: TRYON['MAX_RESUBMISSIONS'])",
     }
     #: Whether the alias needs an API_KEY option.
     requires_api_key: ClassVar[bool] = True

@@ -9,6 +9,8 @@ FASHN charges one credit per picture, and only for successes. Its callbacks
 (``webhook_url``) are not signed: one only makes the pipeline poll now, its body is never
 trusted. API-level errors are ``{"error": <name>, "message": ...}``: ``OutOfCredits`` pauses
 the alias, ``RateLimitExceeded`` and ``ConcurrencyLimitExceeded`` are retried after a wait.
+A prediction that failed with an error FASHN documents as "Retry request" (``PipelineError``
+...) is a ``ResubmitError``: the pipeline sends a new one (``MAX_RESUBMISSIONS``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from .base import (
     PermanentError,
     ProviderError,
     ProviderJob,
+    ResubmitError,
     TransientError,
     TryOnRequest,
     WebhookEvent,
@@ -68,8 +71,7 @@ CONCURRENCY_WAIT = 5.0
 # Where the webhook view hands over the callback URL's query string.
 WEBHOOK_QUERY_HEADER = "x-tryon-query"
 
-# Runtime error names (``status: failed``) -> our codes. The pipeline problems are FASHN's
-# ("retry, no charge for failures"): the job fails with words saying so, and costs nothing.
+# Runtime error names (``status: failed``) -> our codes. Failures cost nothing.
 RUNTIME_ERRORS = {
     "ImageLoadError": "invalid_input",
     "ContentModerationError": "harmful_content",
@@ -81,6 +83,14 @@ RUNTIME_ERRORS = {
     "InternalServerError": "provider_error",
     "PollingTimeout": "deadline_exceeded",
 }
+# The failures FASHN's SDK documents with "Solution: Retry request" (``Error.name`` in
+# ``fashn.types.prediction_status_response``): FASHN's own trouble, not the inputs'. The
+# pipeline sends a new prediction (``ResubmitError``), up to MAX_RESUBMISSIONS times.
+# ImageLoadError ("ensure public accessibility...") and ThirdPartyError ("modify image
+# inputs") are the inputs' fault: resubmitting the same ones would fail the same way.
+RESUBMIT_ERRORS = frozenset(
+    {"PipelineError", "3rdPartyProviderError", "InternalServerError", "PollingTimeout"}
+)
 RUNTIME_WORDS = {
     "ImageLoadError": _("The try-on service could not open one of the pictures."),
     "PoseError": _(
@@ -95,7 +105,8 @@ def runtime_error(error: Any) -> ProviderError:
     details = error if isinstance(error, dict) else {}
     name = str(details.get("name") or "")
     ours = RUNTIME_ERRORS.get(name, "provider_error")
-    return PermanentError(ours, RUNTIME_WORDS.get(name), provider_code=name or "failed")
+    kind = ResubmitError if name in RESUBMIT_ERRORS else PermanentError
+    return kind(ours, RUNTIME_WORDS.get(name), provider_code=name or "failed")
 
 
 def _data_uri(image: ImageInput) -> str:

@@ -26,11 +26,12 @@ READ_OPTION = re.compile(
 PACKAGE = ROOT / "django_tryon"
 
 # Modules whose options every backend (or every HTTP backend) understands.
-# The pipeline package reads provider options in its steps and its alias policy.
+# The pipeline package reads provider options in its steps, outcomes and alias policy.
 COMMON_MODULES = [
     "providers/base.py",
     "providers/http.py",
     "pipeline/steps.py",
+    "pipeline/outcomes.py",
     "pipeline/aliases.py",
     "checks.py",
 ]

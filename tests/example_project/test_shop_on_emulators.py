@@ -2,7 +2,9 @@
 
 Exactly what ``manage.py tryon_emulator <provider>`` tells a developer to export, then
 ``migrate``, ``seed_demo`` and a real ``qcluster`` of the example shop: a job requested in
-the shop ends with a stored picture made by the emulator.
+the shop ends with a stored picture made by the emulator. Then the provider's official SDK
+completes its documented flow against that same emulator (``sdk_flows.py``; Change Clothes
+AI publishes none).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.example_project.sdk_flows import SDK_FLOWS
 from tests.providers.support import is_image
 
 pytestmark = pytest.mark.cluster
@@ -54,7 +57,7 @@ def job_row(database: Path, pk: int) -> tuple[str, str, str]:
 
 
 @pytest.mark.parametrize("provider", ["magichour", "changeclothes", "fashn"])
-def test_a_job_succeeds_through_the_shops_qcluster(provider, request, tmp_path):
+def test_a_job_succeeds_through_the_shops_qcluster(provider, request, tmp_path, monkeypatch):
     emulator = request.getfixturevalue(f"{provider}_emulator")
     emulator.latency = 0.5
     prefix = provider.upper()
@@ -106,3 +109,7 @@ def test_a_job_succeeds_through_the_shops_qcluster(provider, request, tmp_path):
     assert status == "succeeded", error_code
     assert is_image((private / result).read_bytes())  # a result is a job file: private
     assert emulator.create_calls == 1
+    if provider in SDK_FLOWS:  # the official SDK, on the emulator the shop just used
+        monkeypatch.setenv("MAGIC_HOUR_POLL_INTERVAL", "0.05")  # the Magic Hour SDK's own
+        SDK_FLOWS[provider](emulator, tmp_path)
+        assert emulator.create_calls == 2 and emulator.violations == []

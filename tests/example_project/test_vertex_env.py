@@ -3,7 +3,8 @@
 
 A copy of the example project (its own SQLite file and media folder) runs ``migrate``,
 ``check`` and ``seed_demo``, then a real ``qcluster`` and ``tryon_check vertex``; a job made
-through ``request_tryon`` ends with a picture from the emulator in the shop's storage.
+through ``request_tryon`` ends with a picture from the emulator in the shop's storage. Then
+Google's official client (``google-genai``) completes its try-on against that same emulator.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from django_tryon.testing.emulators import VertexEmulator
+from tests.example_project.sdk_flows import SDK_FLOWS
 
 pytestmark = pytest.mark.cluster
 
@@ -105,6 +107,8 @@ def test_the_example_shop_runs_a_job_on_the_vertex_emulator(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(cluster.pid, signal.SIGKILL)
                 cluster.wait(5)
+        shop_creates = emulator.create_calls
+        SDK_FLOWS["vertex"](emulator, tmp_path)  # the official client, on the same emulator
 
     assert "OK   credentials (vertex)" in checked and "knows the model" in checked
     report = json.loads(output.split("REPORT ", 1)[1].splitlines()[0])
@@ -112,4 +116,4 @@ def test_the_example_shop_runs_a_job_on_the_vertex_emulator(tmp_path):
     assert report["provider"] == "vertex" and report["credits"] == 1
     stored = project / "private" / report["result"]  # a result is a job file: private
     assert stored.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert emulator.create_calls == 1 and emulator.violations == []
+    assert shop_creates == 1 and emulator.create_calls == 2 and emulator.violations == []

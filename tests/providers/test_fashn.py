@@ -13,6 +13,7 @@ from django_tryon.providers.base import (
     JobState,
     PermanentError,
     ProviderJob,
+    ResubmitError,
     TransientError,
 )
 from django_tryon.providers.fashn import CATEGORIES, FashnProvider, decoded
@@ -128,20 +129,26 @@ def test_a_prediction_runs_then_completes_with_its_output(fa):
 
 
 @pytest.mark.parametrize(
-    ("name", "code"),
+    ("name", "code", "kind"),
     [
-        ("PoseError", "no_person"),
-        ("ContentModerationError", "harmful_content"),
-        ("ImageLoadError", "invalid_input"),
-        ("PipelineError", "provider_error"),
-        ("SomethingNew", "provider_error"),
+        ("PoseError", "no_person", PermanentError),
+        ("ContentModerationError", "harmful_content", PermanentError),
+        ("ImageLoadError", "invalid_input", PermanentError),
+        ("ThirdPartyError", "provider_error", PermanentError),
+        ("SomethingNew", "provider_error", PermanentError),
+        # The SDK documents these with "Solution: Retry request": a new prediction is sent.
+        ("PipelineError", "provider_error", ResubmitError),
+        ("3rdPartyProviderError", "provider_error", ResubmitError),
+        ("InternalServerError", "provider_error", ResubmitError),
+        ("PollingTimeout", "deadline_exceeded", ResubmitError),
     ],
 )
-def test_runtime_errors_fail_the_job_free_of_charge(fa, name, code):
+def test_runtime_errors_fail_the_job_free_of_charge(fa, name, code, kind):
     fa.inject("prediction_error", name=name, message="details for support")
     job = provider().submit(tryon_request())
     failed = provider().poll(job)
     assert failed.state == JobState.FAILED and failed.credits == 0
+    assert type(failed.error) is kind
     assert (failed.error.code, failed.error.provider_code) == (code, name)
     assert failed.data["error"] == {"name": name, "message": "details for support"}
     assert "details for support" not in failed.error.message  # FASHN's words stay for support

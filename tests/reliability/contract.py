@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tests.providers.support import cc_alias, fa_alias, mh_alias
+from tests.providers.support import cc_alias, fa_alias, mh_alias, vertex_alias
 
 MB = 1024 * 1024
 
@@ -222,6 +222,39 @@ _FASHN_CASES = [
         retries=4,
         resubmits=False,
     ),
+    # A prediction that failed "please retry" (the SDK's PipelineError, InternalServerError...)
+    # is sent again as a new prediction, at most MAX_RESUBMISSIONS (2) times; failures are free.
+    Case(
+        "prediction failed, please retry",
+        "prediction_error",
+        "create",
+        {"name": "PipelineError"},
+        retries=1,
+        projects=2,
+        resubmits=True,
+    ),
+    Case(
+        "prediction failed, please retry (persistent)",
+        "prediction_error",
+        "create",
+        {"name": "InternalServerError"},
+        "failed",
+        "provider_failed_repeatedly",
+        retries=2,
+        times=10,
+        projects=3,
+        resubmits=True,
+    ),
+    # Any other runtime error is the inputs': the job fails, nothing is sent again.
+    Case(
+        "prediction failed, inputs at fault",
+        "prediction_error",
+        "create",
+        {"name": "ThirdPartyError"},
+        "failed",
+        "provider_error",
+        retries=0,
+    ),
     *[
         Case(f"{c.fault} (poll)", c.inject, "poll", c.params)
         for c in _FASHN_COMMON
@@ -236,5 +269,58 @@ _FASHN_CASES = [
 
 FASHN = ContractProvider("fashn", "fashn_emulator", fa_alias, _FASHN_CASES, len_of("predictions"))
 
-# The providers the contract runs against. (Vertex AI: its helper adds an entry here.)
-CONTRACT_PROVIDERS: list[ContractProvider] = [MAGIC_HOUR, CHANGE_CLOTHES, FASHN]
+
+# -- Vertex AI: synchronous, the picture inline (base64) in the answer. ----------------------
+# No CDN: the download faults are payload faults of the answer itself. An answer that came
+# whole but was refused here (too large, not an image) was made, and charged, at Google:
+# it counts as an uncertain create, like a timeout. An error answer made nothing.
+
+_VERTEX_PAYLOAD = {
+    # An answer past the read cap (MAX_RESULT_BYTES in base64, per sample): refused unread.
+    "oversized download": Case("oversized answer", "payload_oversized", "create",
+                               {"size": 3 * MB}, "failed", "result_too_large", retries=0,
+                               uncertain=1),
+    # An answer under the cap whose picture, decoded, is over MAX_RESULT_BYTES.
+    "oversized download, no Content-Length": Case(
+        "oversized picture", "payload_oversized", "create", {"size": MB + 1024}, "failed",
+        "result_too_large", retries=0, uncertain=1),
+    "non-image download": Case("non-image payload", "payload_not_image", "create", {},
+                               "failed", "result_not_image", retries=0, uncertain=1),
+    # The predict call itself redirected (requests follow no redirects here).
+    "redirect to a private address": Case("redirect to a private address", "redirect",
+                                          "create", {}, "failed", "url_not_allowed", retries=0),
+}  # fmt: skip
+
+BILLING_DISABLED = {"status": 403, "message": "This API method requires billing to be enabled."}
+
+_VERTEX_COMMON = [
+    _VERTEX_PAYLOAD.get(c.fault) or (replace(c, params=BILLING_DISABLED) if c.fault == "402" else c)
+    for c in COMMON
+]
+
+_VERTEX_CASES = [
+    *_VERTEX_COMMON,
+    Case("HTML page with 200", "html", "create", {"status": 200}),
+    Case("200 with fields missing", "missing_fields", "create", {"fields": ("predictions",)}),
+    Case("200 with fields missing (image bytes)", "missing_fields", "create",
+         {"fields": ("predictions.0.bytesBase64Encoded",)}),
+    # Google answers an empty list when its filters withheld every picture and the reasons.
+    Case("empty output list", "no_predictions", "create", {}, "failed", "harmful_content",
+         retries=0),
+    Case("safety refusal", "rai_filtered", "create", {}, "failed", "harmful_content",
+         retries=0),
+    Case("input refused: no person", "refused_input", "create", {}, "failed", "no_person",
+         retries=0),
+    *[persistent(c, c.fault == "connection reset") for c in COMMON if c.fault in PERSISTENT_CODES],
+]  # fmt: skip
+
+VERTEX = ContractProvider(
+    "vertex",
+    "vertex_emulator",
+    vertex_alias,
+    _VERTEX_CASES,
+    None,  # synchronous: nothing is kept at Google between calls
+)
+
+# The providers the contract runs against.
+CONTRACT_PROVIDERS: list[ContractProvider] = [MAGIC_HOUR, CHANGE_CLOTHES, FASHN, VERTEX]

@@ -9,8 +9,10 @@ typed ``APIStatusError`` family, and it retries 429 and 5xx itself.
 from __future__ import annotations
 
 import base64
+import inspect
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from django_tryon.providers.fashn import RESUBMIT_ERRORS, RUNTIME_ERRORS
 from django_tryon.testing.emulators import FashnEmulator
 from tests.fixtures import make_image
 
@@ -209,3 +212,15 @@ def test_an_empty_output_list_is_completed_with_nothing(client, emulator):
 def test_unknown_prediction_is_not_found(client):
     with pytest.raises(fashn.NotFoundError):
         client.predictions.status("no-such-prediction")
+
+
+def test_the_provider_resubmits_exactly_the_errors_the_sdk_says_to_retry():
+    """``Error.name``'s documentation gives each runtime error a solution; those whose
+    solution is "Retry request" are the ones our provider sends again (ResubmitError)."""
+    from fashn.types.prediction_status_response import Error
+
+    sections = re.split(r"\n\s*\*\*", inspect.getsource(Error))[1:]
+    documented = {section.split("**")[0]: " ".join(section.split()) for section in sections}
+    assert set(documented) == set(RUNTIME_ERRORS)  # every name the SDK knows is mapped
+    retry = {name for name, text in documented.items() if "_Solution_: Retry request" in text}
+    assert retry == RESUBMIT_ERRORS

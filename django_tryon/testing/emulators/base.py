@@ -243,7 +243,9 @@ def _oversized_chunks(size: int) -> Iterator[bytes]:
 
 
 def _without_fields(answer: Response, fields: Iterable[str]) -> Response:
-    """``answer`` with dotted JSON fields removed (everything, if ``fields`` is empty)."""
+    """``answer`` with dotted JSON fields removed (everything, if ``fields`` is empty).
+
+    A number in a path is a list index: ``predictions.0.bytesBase64Encoded``."""
     data = json.loads(bytes(answer.body)) if isinstance(answer.body, bytes) and answer.body else {}
     paths = [path.split(".") for path in fields]
     if not paths:
@@ -251,7 +253,10 @@ def _without_fields(answer: Response, fields: Iterable[str]) -> Response:
     for *parents, leaf in paths:
         node = data
         for key in parents:
-            node = node.get(key, {}) if isinstance(node, dict) else {}
+            if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                node = node[int(key)]
+            else:
+                node = node.get(key, {}) if isinstance(node, dict) else {}
         if isinstance(node, dict):
             node.pop(leaf, None)
     return json_response(
