@@ -10,7 +10,7 @@ class TryOnConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import carts, checks, receivers  # noqa: F401  (registers checks and receivers)
+        from . import checks, receivers  # noqa: F401  (registers the checks and receivers)
         from .cascades import watch_adapter_models, watch_garment_product
         from .models import Garment
         from .pipeline import create_leases

@@ -8,22 +8,21 @@
     }
 
 ``ProductAdapter.add_to_cart_form`` answers from this setting unless an adapter overrides
-it (django-oscar's does). A URL that doesn't resolve is reported by ``tryon.E016``.
+it (django-oscar's does). A URL that doesn't resolve is reported by ``tryon.E016``
+(``django_tryon.checks``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from django.core.checks import Error, Tags, register
 from django.urls import NoReverseMatch, reverse
 
 from .adapters import CartForm
 from .conf import tryon_settings
 
 
-def _action(url: str, pk: Any) -> str:
+def action_url(url: str, pk: Any) -> str:
     if "/" in url or "{pk}" in url:
         return url.replace("{pk}", str(pk))
     try:
@@ -43,32 +42,7 @@ def form_from_settings(product: Any) -> CartForm | None:
         for name, value in (config.get("FIELDS") or {}).items()
     }
     return CartForm(
-        action=_action(str(config["URL"]), pk),
+        action=action_url(str(config["URL"]), pk),
         fields=fields,
         label=str(config.get("LABEL") or ""),
     )
-
-
-@register(Tags.urls)
-def check_add_to_cart(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    config = tryon_settings.ADD_TO_CART
-    if not config:
-        return []
-    hint = 'e.g. {"URL": "cart:add", "FIELDS": {"quantity": "1"}}: see the widget docs.'
-    if not isinstance(config, Mapping) or not config.get("URL"):
-        return [Error("TRYON['ADD_TO_CART'] needs a URL.", hint=hint, id="tryon.E016")]
-    url = str(config["URL"])
-    if "/" in url or "{pk}" in url:
-        return []
-    try:
-        _action(url, 1)
-    except NoReverseMatch:
-        return [
-            Error(
-                f"TRYON['ADD_TO_CART']['URL'] {url!r} is not a URL name that takes the "
-                "product's pk or no argument, nor a path.",
-                hint=hint,
-                id="tryon.E016",
-            )
-        ]
-    return []

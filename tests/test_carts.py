@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from django_tryon.adapters import CartForm, DefaultProductAdapter
-from django_tryon.carts import check_add_to_cart, form_from_settings
+from django_tryon.carts import form_from_settings
+from django_tryon.checks import check_add_to_cart
 
 pytestmark = pytest.mark.urls("shop.urls")  # the example shop's catalog:bag_add and catalog:bag
 
