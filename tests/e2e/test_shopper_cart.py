@@ -20,7 +20,7 @@ from tests.e2e.shopper_support import (
     person_photo,
     wait_for_step,
 )
-from tests.e2e.test_shopper_flow import MOBILE
+from tests.e2e.test_shopper_flow import MOBILE, press_for_file_chooser
 
 EVENTS_PATH = "/tryon/events/"
 
@@ -169,9 +169,7 @@ def test_add_to_bag_with_the_keyboard_only(page, shop, tmp_path):
         pytest.fail("Try it on is not reachable with Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-tryon-dialog][open]")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(photo))
+    press_for_file_chooser(page, "Space").set_files(str(photo))
     page.wait_for_selector("[data-tryon-preview-box]:not([hidden])")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")  # consent
