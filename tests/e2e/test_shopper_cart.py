@@ -123,7 +123,7 @@ def test_add_to_bag_from_the_result_then_check_out(page, shop, artifacts, tmp_pa
     # The widget's events, batched, with the CSRF token, left the page before it did.
     events = [event for batch in batches for event in batch["body"]["events"]]
     assert [event["type"] for event in events] == ["view", "open", "result", "add_to_cart"]
-    assert {event["product"] for event in events} == {str(shop.product.pk)}
+    assert {event["product"] for event in events} == {product}
     assert [event["job"] for event in events] == [None, None, token, token]
     assert len(batches) <= 3  # view/open/result share batches; add_to_cart is sent at once
     assert all(batch["headers"]["x-csrftoken"] for batch in batches)

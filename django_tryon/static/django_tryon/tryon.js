@@ -62,10 +62,11 @@
   // Events for the shop's conversion report: batched, sent every 2 s and when the page is left.
   var queue = [], sendTo = null, sendTimer = null;
   function track(widget, type) {
-    var url = widget.config.eventsUrl, product = String(widget.config.product);
+    var url = widget.config.eventsUrl;
     if (!url) return;
     sendTo = { url: url, csrf: widget.csrf() };
-    queue.push({ type: type, product: product.slice(product.lastIndexOf(":") + 1), job: widget.job ? widget.job.token : null });
+    // The product as "app_label.model:pk", unambiguous when several models are products.
+    queue.push({ type: type, product: widget.config.product, job: widget.job ? widget.job.token : null });
     if (!sendTimer) sendTimer = setTimeout(flush, 2000);
   }
   function flush() {
