@@ -60,7 +60,9 @@
   }
 
   // Events for the shop's conversion report: batched, sent every 2 s and when the page is left.
-  var queue = [], sendTo = null, sendTimer = null;
+  // The server may start the shopper's session with a batch, as with a photo: the two never
+  // travel together (holds), or one session could overwrite the other.
+  var queue = [], sendTo = null, sendTimer = null, sending = Promise.resolve(), holds = 0;
   function track(widget, type) {
     var url = widget.config.eventsUrl;
     if (!url) return;
@@ -71,17 +73,21 @@
   }
   function flush() {
     clearTimeout(sendTimer);
-    sendTimer = null;
+    sendTimer = holds ? setTimeout(flush, 2000) : null;
+    return holds ? sending : send();
+  }
+  function send() {
     while (queue.length) {
-      fetch(sendTo.url, {
+      sending = Promise.all([sending, fetch(sendTo.url, {
         method: "POST", keepalive: true, credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": sendTo.csrf },
         body: JSON.stringify({ events: queue.splice(0, 50) })
-      }).catch(function () {});
+      }).catch(function () {})]);
     }
+    return sending;
   }
-  window.addEventListener("pagehide", flush);
-  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(); });
+  window.addEventListener("pagehide", send);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") send(); });
 
   function TryOn(root) {
     this.root = root;
@@ -143,7 +149,7 @@
   // a tryon:add_to_cart listener calls preventDefault() (a shop with a cart of its own).
   TryOn.prototype.addToCart = function (e) {
     track(this, "add_to_cart");
-    flush();
+    send();
     if (!this.emit("add_to_cart", {}, { job: this.job ? this.job.token : null })) e.preventDefault();
   };
 
@@ -288,11 +294,15 @@
     if (prompt && prompt.value.trim()) body.append("prompt", prompt.value.trim());
     body.append("photo", this.photo, "photo.jpg");
     var answer;
+    holds++;
     try {
+      await send();
       answer = await this.request(this.config.createUrl, { method: "POST", body: body });
     } catch (e) {
       if (generation === this.generation) this.failed({ code: "network", message: this.t.network });
       return;
+    } finally {
+      holds--;
     }
     if (generation !== this.generation) {
       // The shopper closed the dialog during the upload: stop the job that was made anyway.
