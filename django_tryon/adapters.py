@@ -14,8 +14,8 @@ for your shop" in the docs). ``django_tryon.contrib.oscar`` ships django-oscar's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +54,22 @@ class ProductImage:
         elif isinstance(storage, str):
             storage = storages[storage]
         return storage.open(self.name, "rb")
+
+
+@dataclass
+class CartForm:
+    """The shop's own add-to-cart form for a product, shown under a try-on result.
+
+    The widget renders ``<form method="post" action="{action}">`` with the CSRF token,
+    ``fields`` as hidden inputs, the fields of ``form`` (a Django form of the shop's, e.g.
+    a quantity or a variant choice) and a submit button labelled ``label`` ("Add to bag"
+    when empty). Submitting it is an ordinary form post to the shop's own view.
+    """
+
+    action: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+    form: Any = None
+    label: str = ""
 
 
 class ProductAdapter:
@@ -105,6 +121,14 @@ class ProductAdapter:
         another category than ``product``'s are offered. None by default; the widget
         tag's ``outfit_with`` argument, where given, is used instead."""
         return ()
+    def add_to_cart_form(self, product: Any, request: HttpRequest | None = None) -> CartForm | None:
+        """The shop's add-to-cart form for ``product`` under a try-on result, or None (none).
+
+        By default it is built from ``TRYON["ADD_TO_CART"]`` (see ``django_tryon.carts``).
+        """
+        from .carts import form_from_settings
+
+        return form_from_settings(product)
 
 
 class DefaultProductAdapter(ProductAdapter):

@@ -19,6 +19,7 @@ E013      ``PRIVATE_STORAGE`` would serve job files (shoppers' photos) at public
 E014      ``PRIVATE_STORAGE`` is not in ``STORAGES`` and ``MEDIA_ROOT`` is not set
 E015      ``PRODUCT_ADAPTER`` doesn't import, or ``PRODUCT_MODELS`` names an unknown model
 E016      a photo check threshold (``PHOTO_MIN_*``, ``PHOTO_MAX_BRIGHTNESS``) is out of range
+E017      ``ADD_TO_CART`` has no ``URL``, or one that neither reverses nor is a path
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 ========  ====================================================================
@@ -27,13 +28,16 @@ W002      ``TRYON`` has a key that the app doesn't know (a typo?)
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch
 
+from .carts import action_url
 from .conf import DEFAULTS, tryon_settings
 from .storage import private_storage, public_url_reason
 
@@ -295,3 +299,28 @@ def _check_cluster(longest_call: float) -> list[Any]:
             )
         )
     return errors
+
+
+@register(Tags.urls)
+def check_add_to_cart(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    config = tryon_settings.ADD_TO_CART
+    if not config:
+        return []
+    hint = 'e.g. {"URL": "cart:add", "FIELDS": {"quantity": "1"}}: see the widget docs.'
+    if not isinstance(config, Mapping) or not config.get("URL"):
+        return [Error("TRYON['ADD_TO_CART'] needs a URL.", hint=hint, id="tryon.E017")]
+    url = str(config["URL"])
+    if "/" in url or "{pk}" in url:
+        return []
+    try:
+        action_url(url, 1)
+    except NoReverseMatch:
+        return [
+            Error(
+                f"TRYON['ADD_TO_CART']['URL'] {url!r} is not a URL name that takes the "
+                "product's pk or no argument, nor a path.",
+                hint=hint,
+                id="tryon.E017",
+            )
+        ]
+    return []

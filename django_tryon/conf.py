@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # django_tryon.contrib.oscar: Oscar product class slugs to the garment category
     # their products imply, e.g. {"t-shirts": "upper_body", "trousers": "lower_body"}.
     "OSCAR_PRODUCT_CLASS_CATEGORIES": {},
+    # The shop's add-to-cart form under a try-on result (None: none), e.g.
+    # {"URL": "cart:add", "FIELDS": {"quantity": "1"}}: see django_tryon.carts.
+    "ADD_TO_CART": None,
     # Folder (inside that storage) under which every file of the app is saved.
     "STORAGE_PREFIX": "tryon",
     # Uploads: accepted formats (Pillow names), byte and pixel limits.

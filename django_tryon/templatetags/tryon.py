@@ -14,11 +14,11 @@ from django import template
 from django.db import models
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from ..adapters import get_adapter
+from ..adapters import CartForm, get_adapter
 from ..conf import tryon_settings
 from ..models import Garment
 from ..services import gallery, looks, shopper
@@ -86,6 +86,22 @@ def _product_label(product: models.Model) -> str:
     return f"{product._meta.label_lower}:{product.pk}"
 
 
+def events_url() -> str | None:
+    """Where the widget sends its events (view, open, result, add_to_cart); None: nowhere."""
+    try:
+        return reverse("django_tryon:shopper-events")
+    except NoReverseMatch:
+        return None
+
+
+def cart_form(product: models.Model, request: Any, uid: str) -> CartForm | None:
+    """The shop's add-to-cart form for the result step (the adapter's), ids made unique."""
+    form = get_adapter().add_to_cart_form(product, request)
+    if form is not None and form.form is not None:
+        form.form.auto_id = f"{uid}-cart-%s"  # the product page may show the same form
+    return form
+
+
 @register.simple_tag(takes_context=True)
 def tryon_widget(
     context: template.Context,
@@ -118,6 +134,7 @@ def tryon_widget(
         "targetBytes": UPLOAD_TARGET_BYTES,
         "consentVersion": str(tryon_settings.CONSENT_VERSION),
         "category": garment.category,
+        "eventsUrl": events_url(),
         "strings": widget_strings(),
     }
     html = render_to_string(
@@ -132,6 +149,7 @@ def tryon_widget(
             "looks": looks.looks_for(product, garment, request, outfit_with),
             "max_prompt": shopper.MAX_PROMPT_LENGTH,
             "retention_hours": tryon_settings.SHOPPER_RETENTION_HOURS,
+            "cart": cart_form(product, request, uid),
             "assets": _first_on_page(context),
             "css_url": static("django_tryon/tryon.css"),
             "js_url": static("django_tryon/tryon.js"),

@@ -177,6 +177,8 @@ TRYON = {
     "PROVIDERS": PROVIDERS,
     "STORAGE": "default",
     "PRIVATE_STORAGE": "tryon_private",  # checked: tryon.E013 if a URL would serve it
+    # The try-on result offers the shop's own "Add to bag" (catalog.views.bag_add).
+    "ADD_TO_CART": {"URL": "catalog:bag_add", "FIELDS": {"quantity": "1"}},
 }
 
 # django-q2: Redis when REDIS_URL is set, else the database as broker. Few workers, since

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from django.core.files.base import ContentFile
+from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory, override_settings
+from django.urls import include, path
 
 from django_tryon.models import Garment
 from django_tryon.testing.queue import drive_pipeline
@@ -118,3 +120,48 @@ def test_add_to_cart_knows_whether_the_shopper_tried_the_product_on(db):
     stranger.session = SessionStore()
     add_to_cart(stranger, product.pk)
     assert stranger.session["cart"] == [{"product": product.pk, "after_tryon": False}]
+
+
+def test_add_to_cart_settings_put_the_shops_form_under_the_result(product, garment, settings):
+    namespace: dict = {}
+    exec(read_snippet("widget/add_to_cart_settings.py"), namespace)
+    from django_tryon.checks import check_add_to_cart
+
+    settings.ROOT_URLCONF = __name__
+    settings.TRYON = {**settings.TRYON, **namespace["TRYON"]}
+    assert check_add_to_cart() == []
+    html = render_widget(product)
+    assert f'action="/cart/add/{product.pk}/" data-tryon-cart' in html
+    assert '<input type="hidden" name="quantity" value="1">' in html
+
+
+def test_an_adapter_offers_a_form_with_a_choice(product, garment, settings):
+    namespace: dict = {}
+    exec(read_snippet("widget/cart_adapter.py"), namespace)
+    settings.ROOT_URLCONF = __name__
+    adapter = namespace["ShopAdapter"]()
+    product.in_stock = True
+    cart = adapter.add_to_cart_form(product)
+    assert cart.action == f"/cart/add/{product.pk}/" and cart.label == "Add to cart"
+    assert list(cart.form.fields) == ["size", "quantity"]
+    product.in_stock = False
+    assert adapter.add_to_cart_form(product) is None
+
+
+def test_own_cart_listener_handles_the_documented_event():
+    # tests/e2e/test_shopper_cart.py runs it in Chromium on the example shop.
+    script = read_snippet("widget/own_cart.js")
+    assert '"tryon:add_to_cart"' in script and "preventDefault()" in script
+    assert "[data-tryon-cart]" in script
+    assert "cancelable: true" in (STATIC / "tryon.js").read_text()
+
+
+def _cart_add(request, pk):
+    return HttpResponse()
+
+
+# The URLconf of the add-to-cart snippets: the shop's cart:add, and the app's URLs.
+urlpatterns = [
+    path("tryon/", include("django_tryon.urls")),
+    path("cart/", include(([path("add/<int:pk>/", _cart_add, name="add")], "cart"))),
+]

@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django import forms
 from django.core.files.base import ContentFile
 from django.template import Context, Template
 from django.test import RequestFactory
 
 import django_tryon
+from django_tryon.adapters import CartForm, DefaultProductAdapter
 from django_tryon.models import Garment, Source, Status, TryOnJob
 from tests.fixtures import make_image
 
@@ -174,3 +176,58 @@ def test_script_defines_one_global_and_no_language():
     assert re.findall(r"window\.(\w+)\s*=", source) == ["DjangoTryOn"]
     assert "Try it on" not in source and "Uploading" not in source
     assert "http://" not in source and "https://" not in source  # no CDN, nothing remote
+
+
+def test_widget_offers_the_shops_add_to_cart_form_under_the_result(product, garment, settings):
+    settings.TRYON = {
+        **settings.TRYON,
+        "ADD_TO_CART": {"URL": "/cart/add/{pk}/", "FIELDS": {"quantity": "1"}},
+    }
+    html = render("{% tryon_widget product %}", product=product)
+    result = html[html.index('data-step="result"') : html.index('data-step="deleted"')]
+    form = re.search(
+        r'<form class="tryon-cart" method="post" action="([^"]+)" data-tryon-cart>(.*?)</form>',
+        result,
+        re.S,
+    )
+    assert form is not None and form.group(1) == f"/cart/add/{product.pk}/"
+    assert 'name="csrfmiddlewaretoken"' in form.group(2)
+    assert '<input type="hidden" name="quantity" value="1">' in form.group(2)
+    assert re.search(
+        r'<button type="submit" class="tryon-button tryon-primary">Add to bag</button>',
+        form.group(2),
+    )
+    # Adding to the bag is the result's main action; the download steps back.
+    assert re.search(r'class="tryon-button" data-tryon-download', result)
+
+
+def test_widget_without_an_add_to_cart_form(product, garment):
+    html = render("{% tryon_widget product %}", product=product)
+    assert "data-tryon-cart" not in html
+    assert re.search(r'class="tryon-button tryon-primary" data-tryon-download', html)
+
+
+def test_an_adapter_can_render_a_form_of_the_shops_with_ids_of_its_own(product, garment, settings):
+    settings.TRYON = {
+        **settings.TRYON,
+        "PRODUCT_ADAPTER": "tests.templatetags.test_tryon.SizeAdapter",
+    }
+    html = render("{% tryon_widget product %}", product=product)
+    start = html.index('<form class="tryon-cart"')
+    form = html[start : html.index("</form>", start)]
+    assert f'action="/cart/{product.pk}/"' in form
+    assert re.search(r'<label for="tryon-\d+-\w+-cart-size">Size:</label>', form)
+    assert re.search(r'<select name="size" id="tryon-\d+-\w+-cart-size">', form)
+    assert f'<input type="hidden" name="product" value="{product.pk}"' in form
+    assert ">Buy now</button>" in form
+
+
+class SizeForm(forms.Form):
+    product = forms.IntegerField(widget=forms.HiddenInput)
+    size = forms.ChoiceField(choices=[("s", "S"), ("m", "M")])
+
+
+class SizeAdapter(DefaultProductAdapter):
+    def add_to_cart_form(self, product, request=None):
+        form = SizeForm(initial={"product": product.pk})
+        return CartForm(action=f"/cart/{product.pk}/", form=form, label="Buy now")

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from ...adapters import ProductAdapter, ProductImage
+from ...adapters import CartForm, ProductAdapter, ProductImage
 from ...conf import tryon_settings
 
 
@@ -21,7 +23,8 @@ def product_model() -> type[models.Model]:
 class OscarProductAdapter(ProductAdapter):
     """Oscar's rules: ``is_public`` (a variant's and its parent's), ``get_title()``,
     ``get_absolute_url()``, the ``ProductImage``s (a variant without any: its parent's),
-    and ``TRYON["OSCAR_PRODUCT_CLASS_CATEGORIES"]`` for the implied garment category.
+    ``TRYON["OSCAR_PRODUCT_CLASS_CATEGORIES"]`` for the implied garment category, and
+    Oscar's own add-to-basket form (``basket:add``) under a try-on result.
     """
 
     def is_available(self, product: Any, request: HttpRequest | None = None) -> bool:
@@ -68,3 +71,26 @@ class OscarProductAdapter(ProductAdapter):
 
     def product_models(self) -> Iterable[type[models.Model]]:
         return [product_model()]
+
+    def add_to_cart_form(self, product: Any, request: HttpRequest | None = None) -> CartForm | None:
+        """Oscar's ``SimpleAddToBasketForm`` posting to ``basket:add``, as on the product page
+        (a parent's has the variant choice); None when the product can't be bought now."""
+        basket = getattr(request, "basket", None)
+        strategy = getattr(request, "strategy", None)
+        if basket is None or strategy is None:
+            return None
+        if product.is_parent:
+            info = strategy.fetch_for_parent(product)
+        else:
+            info = strategy.fetch_for_product(product)
+        if not (info.availability.is_available_to_buy and info.price.exists):
+            return None
+        from oscar.core.loading import get_class
+
+        form_class = get_class("basket.forms", "SimpleAddToBasketForm")
+        initial = {} if product.is_parent else {"product_id": product.pk}
+        return CartForm(
+            action=reverse("basket:add", kwargs={"pk": product.pk}),
+            form=form_class(basket, product=product, initial=initial),
+            label=_("Add to basket"),
+        )

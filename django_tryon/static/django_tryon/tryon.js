@@ -2,7 +2,7 @@
    Each [data-tryon-widget] on the page is independent. Texts come translated from the
    page (the JSON config), so this file holds no language. Events (bubbling CustomEvents
    on the widget, mirrored to window.dataLayer when present): tryon:open, tryon:submit,
-   tryon:success, tryon:error, tryon:download, tryon:delete. */
+   tryon:success, tryon:error, tryon:download, tryon:delete, tryon:add_to_cart (cancelable). */
 (function () {
   "use strict";
   if (window.DjangoTryOn) return;
@@ -59,6 +59,36 @@
     return blob;
   }
 
+  // Events for the shop's conversion report: batched, sent every 2 s and when the page is left.
+  // The server may start the shopper's session with a batch, as with a photo: the two never
+  // travel together (holds), or one session could overwrite the other.
+  var queue = [], sendTo = null, sendTimer = null, sending = Promise.resolve(), holds = 0;
+  function track(widget, type) {
+    var url = widget.config.eventsUrl;
+    if (!url) return;
+    sendTo = { url: url, csrf: widget.csrf() };
+    // The product as "app_label.model:pk", unambiguous when several models are products.
+    queue.push({ type: type, product: widget.config.product, job: widget.job ? widget.job.token : null });
+    if (!sendTimer) sendTimer = setTimeout(flush, 2000);
+  }
+  function flush() {
+    clearTimeout(sendTimer);
+    sendTimer = holds ? setTimeout(flush, 2000) : null;
+    return holds ? sending : send();
+  }
+  function send() {
+    while (queue.length) {
+      sending = Promise.all([sending, fetch(sendTo.url, {
+        method: "POST", keepalive: true, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": sendTo.csrf },
+        body: JSON.stringify({ events: queue.splice(0, 50) })
+      }).catch(function () {})]);
+    }
+    return sending;
+  }
+  window.addEventListener("pagehide", send);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") send(); });
+
   function TryOn(root) {
     this.root = root;
     this.config = JSON.parse(one(root, "script[type='application/json']").textContent);
@@ -73,6 +103,7 @@
     this.generation = 0; // bumped whenever a job is left behind, so late answers are ignored
     this.bind();
     this.opener.hidden = false;
+    track(this, "view");
   }
 
   TryOn.prototype.el = function (name) { return one(this.root, "[data-tryon-" + name + "]"); };
@@ -99,17 +130,28 @@
     on(this.el("download"), "click", function () { self.emit("download", { method: "download" }); });
     on(this.el("share"), "click", function () { self.share(); });
     this.bindLook();
+    all(this.root, "[data-tryon-cart]").forEach(function (f) { on(f, "submit", function (e) { self.addToCart(e); }); });
     // Leaving the page with a job running: stop it (where the provider can).
     on(window, "pagehide", function () { self.cancel(false, true); });
   };
 
-  TryOn.prototype.emit = function (name, extra) {
+  TryOn.prototype.emit = function (name, extra, pageOnly) {
     var detail = { garment: this.config.garment, product: this.config.product };
     Object.keys(extra || {}).forEach(function (k) { detail[k] = extra[k]; });
-    var forPage = Object.assign({ token: this.job ? this.job.token : null }, detail);
-    this.root.dispatchEvent(new CustomEvent("tryon:" + name, { bubbles: true, detail: forPage }));
+    var forPage = Object.assign({ token: this.job ? this.job.token : null }, pageOnly, detail);
+    var event = new CustomEvent("tryon:" + name, { bubbles: true, cancelable: true, detail: forPage });
+    var go = this.root.dispatchEvent(event);
     var layer = window.dataLayer; // the token stays out of third-party analytics
     if (layer && typeof layer.push === "function") layer.push({ event: "tryon:" + name, tryon: detail });
+    return go;
+  };
+
+  // The shop's own add-to-cart form under the result: an ordinary post to the shop, unless
+  // a tryon:add_to_cart listener calls preventDefault() (a shop with a cart of its own).
+  TryOn.prototype.addToCart = function (e) {
+    track(this, "add_to_cart");
+    send();
+    if (!this.emit("add_to_cart", {}, { job: this.job ? this.job.token : null })) e.preventDefault();
   };
 
   TryOn.prototype.show = function (step) {
@@ -147,6 +189,7 @@
     this.dialog.showModal();
     this.focusFirst();
     this.emit("open");
+    track(this, "open");
   };
 
   TryOn.prototype.close = function () {
@@ -253,11 +296,15 @@
     if (prompt && prompt.value.trim()) body.append("prompt", prompt.value.trim());
     body.append("photo", this.photo, "photo.jpg");
     var answer;
+    holds++;
     try {
+      await send();
       answer = await this.request(this.config.createUrl, { method: "POST", body: body });
     } catch (e) {
       if (generation === this.generation) this.failed({ code: "network", message: this.t.network });
       return;
+    } finally {
+      holds--;
     }
     if (generation !== this.generation) {
       // The shopper closed the dialog during the upload: stop the job that was made anyway.
@@ -308,6 +355,7 @@
     this.setStatus(this.t.succeeded);
     this.focusFirst();
     this.emit("success", { seconds: Math.round((Date.now() - this.startedAt) / 1000) });
+    track(this, "result");
   };
 
   TryOn.prototype.failed = function (error) {
