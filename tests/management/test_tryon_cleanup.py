@@ -35,6 +35,7 @@ def shopper_job(garment, n: int, *, age_hours: float = 0, drive=None) -> TryOnJo
         TryOnJob.objects.filter(pk=job.pk).update(expires_at=past)
         # No job outlives the visit's photo it was made from: the photo expired as well.
         ShopperPhoto.objects.filter(pk=job.shopper_photo_id).update(expires_at=past)
+    assert job.shopper_photo is not None  # loaded now: its file is checked once it is deleted
     return job
 
 
