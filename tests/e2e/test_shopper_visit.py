@@ -5,6 +5,7 @@ a reload, guidance by category, and "Delete my photo now" leaving nothing in sto
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,13 @@ GUIDANCE = {
 @pytest.fixture
 def shop(site, settings):
     return open_shop(site, settings)
+
+
+def audited(page: Any, artifacts: Any, state: str) -> None:
+    """axe-core in this state: not a single violation, of any impact."""
+    check(page, artifacts, state)
+    audit = json.loads((artifacts / f"shopper-axe-{state}.json").read_text())
+    assert audit["violations"] == [], audit["violations"]
 
 
 def product_with(name: str, slug: str, category: str) -> Any:
@@ -152,7 +160,7 @@ def test_three_products_tried_on_with_one_upload(page, shop, more, artifacts, tm
             page.wait_for_function("document.activeElement.matches('[data-tryon-use]')")
             page.screenshot(path=str(artifacts / f"shopper-visit-{category}-offer.png"))
             if category == "lower_body":
-                check(page, artifacts, "visit-offer")
+                audited(page, artifacts, "visit-offer")
             use.click()
             result_shown(page)
             assert events(page) == ["open", "submit", "success"]
@@ -188,7 +196,7 @@ def test_a_reload_keeps_the_result(page, shop, artifacts, tmp_path):
         )
     assert events(page) == ["open"]  # shown again, not a new success
     page.screenshot(path=str(artifacts / "shopper-visit-reloaded.png"))
-    check(page, artifacts, "visit-reloaded")
+    audited(page, artifacts, "visit-reloaded")
 
     # From there, another try-on of the same product with the same photo.
     page.get_by_role("button", name="Try another photo").click()
