@@ -121,6 +121,7 @@ class ProductAdapter:
         another category than ``product``'s are offered. None by default; the widget
         tag's ``outfit_with`` argument, where given, is used instead."""
         return ()
+
     def add_to_cart_form(self, product: Any, request: HttpRequest | None = None) -> CartForm | None:
         """The shop's add-to-cart form for ``product`` under a try-on result, or None (none).
 

@@ -99,6 +99,7 @@ class ErrorCode(enum.StrEnum):
     CONSENT_REQUIRED = "consent_required"
     CONSENT_CHANGED = "consent_changed"
     PHOTO_REQUIRED = "photo_required"
+    PHOTO_GONE = "photo_gone"  # the visit's photo was deleted or has expired
     PROMPT_NOT_ALLOWED = "prompt_not_allowed"
     PROMPT_TOO_LONG = "prompt_too_long"
     REQUEST_TOO_LARGE = "request_too_large"
@@ -202,6 +203,9 @@ MESSAGES: dict[str, Any] = {
         "This photo is blurred. Please hold the camera still, let it focus on you, and "
         "take it again."
     ),
+    ErrorCode.PHOTO_GONE: _(
+        "Your photo has been deleted or has expired. Please choose a photo again."
+    ),
     ErrorCode.PROMPT_NOT_ALLOWED: _("Describing a garment isn't available here."),
     ErrorCode.NOT_AN_IMAGE: _("We couldn't read this photo. Please try another one."),
     ErrorCode.REQUEST_TOO_LARGE: _("This upload is too large."),
@@ -229,6 +233,7 @@ STATUS_FOR_CODE: dict[str, int] = {
     ErrorCode.BUDGET_EXCEEDED: 429,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.GARMENT_NOT_FOUND: 404,
+    ErrorCode.PHOTO_GONE: 404,
     ErrorCode.GARMENT_UNAVAILABLE: 404,
     ErrorCode.CONSENT_CHANGED: 409,
     ErrorCode.OUTFIT_NOT_READY: 409,

@@ -234,6 +234,51 @@ class TryOnBatch(models.Model):
         return f"Batch #{self.pk}"
 
 
+class ShopperPhotoQuerySet(models.QuerySet["ShopperPhoto"]):
+    def live(self, now: Any = None) -> ShopperPhotoQuerySet:
+        """Photos not past their retention time (``expires_at``)."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def expired(self, now: Any = None) -> ShopperPhotoQuerySet:
+        return self.filter(expires_at__lte=now or timezone.now())
+
+
+class ShopperPhoto(DigestedImage):
+    """A shopper's own photo, stored once for the visit and used by every try-on they make.
+
+    Owned like jobs (``owner``: the hash of the session's secret); private storage; the
+    consent given with the upload covers every try-on made from it. Deleting it deletes
+    every job made from it (``TryOnJob.shopper_photo`` cascades), results included.
+    """
+
+    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    owner = models.CharField(max_length=64, db_index=True, editable=False)
+    image = models.ImageField(
+        _("shopper photo"),
+        storage=get_private_storage,
+        upload_to=upload_to("people"),
+        width_field="image_width",
+        height_field="image_height",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    consent_version = models.CharField(max_length=32, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("delete after"), db_index=True)
+
+    objects = ShopperPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shopper photo")
+        verbose_name_plural = _("shopper photos")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"], name="tryon_photo_owner")]
+
+    def __str__(self) -> str:
+        return f"Shopper photo #{self.pk}"
+
+
 class TryOnJobQuerySet(models.QuerySet["TryOnJob"]):
     def active(self) -> TryOnJobQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -310,7 +355,16 @@ class TryOnJob(models.Model):
         related_name="jobs",
         verbose_name=_("model photo"),
     )
-    # A shopper's own photo (re-encoded, metadata stripped), when there is no model photo.
+    # A shopper's photo of the visit, shared by their jobs (deleting it deletes them).
+    shopper_photo = models.ForeignKey(
+        ShopperPhoto,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        verbose_name=_("shopper photo"),
+    )
+    # An uploaded photo of this job alone (API callers; shopper jobs before ShopperPhoto).
     person_image = models.ImageField(
         _("shopper photo"),
         storage=get_private_storage,
@@ -434,9 +488,11 @@ class TryOnJob(models.Model):
 
     @property
     def person_file(self) -> Any:
-        """The person image: the model photo's file, or the shopper's upload."""
+        """The person image: the model photo's, the visit's shopper photo, or the upload."""
         if self.model_photo_id and self.model_photo and self.model_photo.image:
             return self.model_photo.image
+        if self.shopper_photo_id and self.shopper_photo:
+            return self.shopper_photo.image
         return self.person_image
 
 

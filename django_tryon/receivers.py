@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import Garment, ModelPhoto, TryOnJob
+from .models import Garment, ModelPhoto, ShopperPhoto, TryOnJob
 from .storage import delete_quietly
 
 
@@ -25,5 +25,6 @@ def delete_job_files(instance: TryOnJob, **kwargs: Any) -> None:
 
 @receiver(post_delete, sender=Garment, dispatch_uid="tryon-garment-image")
 @receiver(post_delete, sender=ModelPhoto, dispatch_uid="tryon-model-photo-image")
-def delete_image(instance: Garment | ModelPhoto, **kwargs: Any) -> None:
+@receiver(post_delete, sender=ShopperPhoto, dispatch_uid="tryon-shopper-photo-image")
+def delete_image(instance: Garment | ModelPhoto | ShopperPhoto, **kwargs: Any) -> None:
     delete_quietly(instance.image.name, instance.image.storage)

@@ -193,7 +193,8 @@ class JobFieldsMixin:
     def model_photo_link(self, obj: TryOnJob) -> Any:
         if obj.model_photo_id:
             return admin_link(self.admin_site.name, obj.model_photo)
-        return _("A shopper's own photo") if obj.person_image else "—"
+        shopper = obj.person_image or obj.shopper_photo_id
+        return _("A shopper's own photo") if shopper else "—"
 
     @admin.display(description=_("options"))
     def options_display(self, obj: TryOnJob) -> SafeString | str:

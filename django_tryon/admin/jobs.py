@@ -137,7 +137,7 @@ class TryOnJobAdmin(JobFieldsMixin, GenerateTryOnsMixin, PreviewMixin, admin.Mod
     ) -> SafeString:
         if job.model_photo_id and job.model_photo is not None:
             return thumbnail(self.preview_url(job, "person"), str(job.model_photo), size=size)
-        if not job.person_image:
+        if not job.person_image and not job.shopper_photo_id:
             return placeholder(_("No photo"), size=size)
         if not self.can_see_private(request):
             return _private(size)
@@ -210,7 +210,7 @@ class TryOnJobAdmin(JobFieldsMixin, GenerateTryOnsMixin, PreviewMixin, admin.Mod
         person: StrOrPromise = "—"
         if obj.model_photo is not None:
             person = str(obj.model_photo)
-        elif obj.person_image:
+        elif obj.person_image or obj.shopper_photo_id:
             person = _("a shopper's photo")
         return format_html(
             '{}<br><small class="tryon-muted">{}</small>',

@@ -3,12 +3,16 @@
 =============================================  ======  =====================================
 URL (under ``tryon/``)                         method  what
 =============================================  ======  =====================================
-``jobs/``                                      POST    create (multipart, CSRF, consent)
+``jobs/``                                      POST    create (multipart, CSRF, consent;
+                                                       ``photo``, or the visit's ``photo_token``)
 ``jobs/<token>/``                              GET     status (owner only)
 ``jobs/<token>/``                              DELETE  delete the photo and the result now
 ``jobs/<token>/cancel/``                       POST    stop a running job
 ``jobs/<token>/outfit/``                       POST    complete the look: add a garment
 ``jobs/<token>/result/``                       GET     the result image (``?download=1``)
+``visit/``                                     GET     the visit's photo, a product's result
+``photos/<token>/``                            GET     the visit's photo (owner only)
+``photos/<token>/``                            DELETE  it and every result made from it
 ``gallery/<token>/<width>.jpg``                GET     a featured result, public
 ``openapi.json``                               GET     this API's OpenAPI 3.1 document
 =============================================  ======  =====================================
@@ -26,6 +30,8 @@ urlpatterns = [
     path("jobs/<str:token>/cancel/", views.cancel_job, name="shopper-job-cancel"),
     path("jobs/<str:token>/outfit/", views.complete_look, name="shopper-job-outfit"),
     path("jobs/<str:token>/result/", views.job_result, name="shopper-job-result"),
+    path("visit/", views.visit_state, name="shopper-visit"),
+    path("photos/<str:token>/", views.visit_photo, name="shopper-photo"),
     path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
     path("openapi.json", views.openapi_document, name="openapi"),
 ]

@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..conf import tryon_settings
 from ..errors import ErrorCode, ShopperError
 from ..lookups import parse_int
-from ..services import gallery, looks, owners, shopper
+from ..services import gallery, looks, owners, shopper, visit
 from .openapi import served_document
 from .uploads import LimitedUploadHandler, upload_too_large
 
@@ -131,6 +131,8 @@ def _create_job(request: HttpRequest) -> HttpResponse:
         request, request.POST, photo.file if photo is not None else None
     )
     payload = shopper.status_payload(job)
+    if job.shopper_photo is not None:  # the visit's photo: later try-ons may reuse it
+        payload["photo"] = visit.photo_payload(job.shopper_photo)
     response = JsonResponse(payload, status=201)
     response["Location"] = payload["url"]
     patch_cache_control(response, private=True, no_store=True)
@@ -198,6 +200,33 @@ def job_result(request: HttpRequest, token: str) -> HttpResponseBase:
         )
         response["X-Content-Type-Options"] = "nosniff"
     # Never cached: "Delete my photo now" must leave no copy behind, in caches either.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@api_view(("GET", "HEAD"))
+def visit_state(request: HttpRequest) -> HttpResponse:
+    """The visit's photo and this garment's (``?garment=``) latest result, for the widget."""
+    response = JsonResponse(visit.visit_payload(request, request.GET.get("garment")))
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@api_view(("GET", "HEAD", "DELETE"), csrf=True)
+def visit_photo(request: HttpRequest, token: str) -> HttpResponseBase:
+    """GET: the visit's photo (owner only). DELETE: it and every result made from it."""
+    response: HttpResponseBase
+    if request.method == "DELETE":
+        visit.delete_visit_photo(request, token)
+        response = HttpResponse(status=204)
+    else:
+        photo = shopper.photos.get_visit_photo(request, token)
+        signed = shopper.signed_result_url(str(photo.image.name))
+        if signed:
+            response = HttpResponseRedirect(signed)
+        else:
+            response = FileResponse(visit.open_photo(photo), content_type="image/jpeg")
+            response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, no_store=True)
     return response
 

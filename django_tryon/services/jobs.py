@@ -30,6 +30,7 @@ from ..models import (
     Garment,
     ModelPhoto,
     OutfitPart,
+    ShopperPhoto,
     Source,
     Status,
     TryOnJob,
@@ -38,9 +39,10 @@ from ..photo_checks import check_photo_quality
 from ..providers import get_provider
 from ..providers.base import BaseProvider, ImageInput, ProviderError, TryOnRequest
 from ..storage import delete_quietly, get_private_storage, random_name
+from . import photos
 from .outfits import check_outfit, outfit_credits, outfit_fingerprint_parts
 
-PersonImage = ModelPhoto | bytes | IO[bytes]
+PersonImage = ModelPhoto | ShopperPhoto | bytes | IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -253,9 +255,13 @@ def _request_tryon(
             "category": category,
         }
     upload: PreparedImage | None = None
+    shopper_photo: ShopperPhoto | None = None
     if isinstance(person_image, ModelPhoto):
         person_digest = person_image.image_sha256()
         model_photo: ModelPhoto | None = person_image
+    elif isinstance(person_image, ShopperPhoto):  # the visit's photo, checked when uploaded
+        person_digest, model_photo = person_image.image_sha256(), None
+        shopper_photo = person_image
     else:
         if check_quality is None:
             check_quality = source == Source.SHOPPER
@@ -275,6 +281,7 @@ def _request_tryon(
         "prompt": prompt,
         "category": category,
         "model_photo": model_photo,
+        "shopper_photo": shopper_photo,
         "options": options,
         "fingerprint": fp,
         "provider": alias,
@@ -286,6 +293,9 @@ def _request_tryon(
         fields["expires_at"] = now + timedelta(hours=tryon_settings.SHOPPER_RETENTION_HOURS)
     if consent_version:
         fields.update(consent_version=consent_version, consented_at=now)
+    if shopper_photo is not None:  # no job outlives its photo; the photo's consent covers it
+        fields["expires_at"] = min(fields.get("expires_at") or now, shopper_photo.expires_at)
+        fields["consented_at"] = shopper_photo.consented_at or fields.get("consented_at")
 
     earlier = find_reusable(fp, owner=owner if source == Source.SHOPPER else "") if reuse else None
     estimate = 0
@@ -305,13 +315,21 @@ def _request_tryon(
     stored: list[str] = []
     # A job row alone is one INSERT, atomic by itself; files stored with it need a transaction.
     files_too = upload is not None or earlier is not None or bool(outfit)
+    keeps_photo = source == Source.SHOPPER and bool(owner)
     try:
         # Taken before anything is stored; given back if the job isn't created after all.
         with (
             budget.reserved(estimate, source=source, at=now),
             transaction.atomic() if files_too else nullcontext(),
         ):
-            if upload is not None and upload.content is not None:
+            if upload is not None and upload.content is not None and keeps_photo:
+                # A shopper's upload becomes the visit's photo: stored once, reused after.
+                photo, name = photos.keep_photo(
+                    owner, upload.content, upload.info, consent_version=consent_version, now=now
+                )
+                stored += [name] if name else []
+                fields.update(shopper_photo=photo, expires_at=photo.expires_at)
+            elif upload is not None and upload.content is not None:
                 name = get_private_storage().save(
                     random_name("people", "jpg"), ContentFile(upload.content)
                 )
@@ -394,6 +412,8 @@ def retry_job(job: TryOnJob, *, provider: str | None = None) -> TryOnJob:
     person: PersonImage
     if job.model_photo is not None:
         person = job.model_photo
+    elif job.shopper_photo is not None:
+        person = job.shopper_photo
     else:
         with job.person_image.open("rb") as handle:
             person = handle.read()
@@ -434,7 +454,9 @@ def delete_expired(now: datetime | None = None) -> int:
     """Delete shopper jobs past their retention time, files included, and the rate limits'
     ended windows. Returns how many jobs."""
     rate_limits.delete_ended(now)
-    return delete_jobs(TryOnJob.objects.expired(now).iterator())
+    count = delete_jobs(TryOnJob.objects.expired(now).iterator())
+    photos.delete_expired_photos(now)  # with any job still made from them (none outlives one)
+    return count
 
 
 def resume_provider(alias: str) -> int:

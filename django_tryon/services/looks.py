@@ -21,7 +21,7 @@ from .. import signals
 from ..adapters import get_adapter
 from ..conf import tryon_settings
 from ..errors import ErrorCode, ShopperError
-from ..models import Garment, Source, Status, TryOnJob
+from ..models import Garment, ShopperPhoto, Source, Status, TryOnJob
 from .jobs import _request_tryon
 from .outfits import MAX_OUTFIT_GARMENTS
 from .shopper import (
@@ -84,7 +84,7 @@ def complete_look(request: HttpRequest, token: str, data: Mapping[str, Any]) -> 
     """
     try:
         base = get_shopper_job(request, token)
-        if base.status != Status.SUCCEEDED or not base.result or not base.person_image:
+        if base.status != Status.SUCCEEDED or not base.result or not base.person_file:
             raise ShopperError(ErrorCode.OUTFIT_NOT_READY)
         if base.consent_version != str(tryon_settings.CONSENT_VERSION):
             raise ShopperError(ErrorCode.CONSENT_CHANGED)
@@ -95,8 +95,14 @@ def complete_look(request: HttpRequest, token: str, data: Mapping[str, Any]) -> 
             raise ShopperError(ErrorCode.OUTFIT_CATEGORIES)
         refund = take_rate_limits(request, base.owner)
         try:
-            with base.person_image.open("rb") as handle:
-                photo = handle.read()
+            # The visit's photo is worn again as it is (stored once); an older job's own
+            # upload is read and stored with the new job.
+            photo: ShopperPhoto | bytes
+            if base.shopper_photo is not None:
+                photo = base.shopper_photo
+            else:
+                with base.person_image.open("rb") as handle:
+                    photo = handle.read()
             job = _request_tryon(
                 garments[0],
                 photo,

@@ -35,10 +35,10 @@ from ..errors import (
     message_for,
 )
 from ..lookups import parse_id
-from ..models import Garment, GarmentQuerySet, Source, Status, TryOnJob
+from ..models import Garment, GarmentQuerySet, ShopperPhoto, Source, Status, TryOnJob
 from ..providers import UnknownProvider, get_provider
 from ..storage import get_private_storage, private_storage
-from . import owners
+from . import owners, photos
 from .jobs import _request_tryon, cancel_job, delete_job
 from .owners import get_owner
 
@@ -383,13 +383,17 @@ def create_shopper_job(
     """
     try:
         garment = garment_for_shopper(data.get("garment"), request)
-        if not is_truthy(data.get("consent")):
-            raise ShopperError(ErrorCode.CONSENT_REQUIRED)
         version = str(tryon_settings.CONSENT_VERSION)
+        # No upload but the visit's photo: the consent given with it covers this try-on.
+        visit = visit_photo_for(request, data) if photo is None else None
+        consented = is_truthy(data.get("consent"))
+        if not consented and (visit is None or visit.consent_version != version):
+            raise ShopperError(ErrorCode.CONSENT_REQUIRED)
         shown = str(data.get("consent_version") or "")
         if shown and shown != version:
             raise ShopperError(ErrorCode.CONSENT_CHANGED)
-        if photo is None:
+        person = visit or photo
+        if person is None:
             raise ShopperError(ErrorCode.PHOTO_REQUIRED)
         prompt = str(data.get("prompt") or "").strip()
         if prompt and not prompt_mode_enabled():
@@ -406,7 +410,7 @@ def create_shopper_job(
         try:
             job = _request_tryon(
                 None if prompt else garment,
-                photo,
+                person,
                 category=garment.category,
                 prompt=prompt,
                 source=Source.SHOPPER,
@@ -507,9 +511,22 @@ def cancel_shopper_job(request: HttpRequest, token: str) -> TryOnJob:
     return job
 
 
+def visit_photo_for(request: HttpRequest, data: Mapping[str, Any]) -> ShopperPhoto | None:
+    """The visit's photo that ``data["photo_token"]`` names (None without one)."""
+    token = str(data.get("photo_token") or "").strip()
+    return photos.get_visit_photo(request, token) if token else None
+
+
 def delete_shopper_job(request: HttpRequest, token: str) -> None:
-    """ "Delete my photo now": the job, the photo and the result, in storage too."""
+    """ "Delete my photo now": the job, the photo and the result, in storage too.
+
+    A job made from the visit's photo takes that photo with it, and so every other
+    result made from it (``photos.delete_photo``).
+    """
     job = get_shopper_job(request, token)
+    if job.shopper_photo_id is not None and job.shopper_photo is not None:
+        photos.delete_photo(job.shopper_photo, request)
+        return
     delete_job(job)
     signals.shopper_job_deleted.send(sender=TryOnJob, job=job, request=request)
 
@@ -565,4 +582,5 @@ def expired_summary(now: datetime | None = None) -> tuple[int, int]:
     for names in expired.values_list(*columns).iterator():
         jobs += 1
         files += sum(1 for name in names if name)
+    files += ShopperPhoto.objects.expired(now).count()  # the visits' photos
     return jobs, files

@@ -127,6 +127,7 @@ def tryon_widget(
     name = garment.name or get_adapter().name(product)
     config = {
         "createUrl": reverse("django_tryon:shopper-jobs"),
+        "visitUrl": reverse("django_tryon:shopper-visit"),
         "garment": garment.pk,
         "product": _product_label(product),
         "maxBytes": tryon_settings.MAX_UPLOAD_BYTES,
@@ -144,6 +145,7 @@ def tryon_widget(
             "config": config,
             "config_id": f"{uid}-config",
             "garment_name": name,
+            "category": garment.category,  # the guidance: what photo this garment needs
             "consent_text": shopper.consent_text(),
             "prompt_mode": shopper.prompt_mode_enabled(),
             "looks": looks.looks_for(product, garment, request, outfit_with),

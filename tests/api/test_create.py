@@ -36,7 +36,7 @@ def test_accepts_a_photo_and_records_consent(shopper, garment, photo):
     assert job.source == Source.SHOPPER and job.garment == garment
     assert job.consent_version == "1" and before <= job.consented_at <= timezone.now()
     assert job.expires_at - job.created_at == timedelta(hours=24)
-    assert job.person_image and job.estimated_credits == 1
+    assert job.person_file and job.estimated_credits == 1
     assert len(body["token"]) >= 22  # 128 random bits, URL-safe
 
 

@@ -148,7 +148,7 @@ def test_malformed_tokens_are_404(shopper, created):
 
 def test_delete_removes_job_and_files(shopper, other_shopper, finished):
     job = TryOnJob.objects.get(token=finished["token"])
-    names = [job.person_image.name, job.result.name]
+    names = [job.person_file.name, job.result.name]
     assert all(private_storage().exists(n) for n in names)
 
     assert other_shopper.delete(finished["url"]).status_code == 404

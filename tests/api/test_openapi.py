@@ -57,7 +57,8 @@ def test_the_document_is_valid_openapi_3_1():
 
 def test_every_route_is_documented_and_every_documented_path_is_routed():
     assert sorted(document()["paths"]) == sorted(django_routes())
-    assert len(django_routes()) == 7  # create, job, cancel, outfit, result, gallery, this document
+    # create, job, cancel, outfit, result, the visit, its photo, gallery, this document
+    assert len(django_routes()) == 9
 
 
 def test_path_parameters_are_the_routes_parameters():
@@ -101,7 +102,9 @@ def test_every_operation_documents_its_refusals_as_json_errors():
             if operation is None or openapi_path == "/openapi.json":
                 continue
             responses = operation["responses"]
-            assert "404" in responses and "500" in responses, (method, openapi_path)
+            # The visit has nothing to find: any session gets one (empty without a photo).
+            refusal = "400" if openapi_path == "/visit/" else "404"
+            assert refusal in responses and "500" in responses, (method, openapi_path)
             if "security" in operation:  # CSRF-protected: a refusal is documented
                 assert "403" in responses, (method, openapi_path)
             for status, response in responses.items():

@@ -100,7 +100,7 @@ def test_full_flow_on_desktop(page, shop, artifacts, tmp_path):
 
     job = job_of(token)
     assert job.consent_version == "1" and job.consented_at is not None
-    with job.person_image.open("rb") as stored, Image.open(stored) as image:
+    with job.person_file.open("rb") as stored, Image.open(stored) as image:
         assert max(image.size) <= 2048 and not image.getexif()
 
     page.keyboard.press("Escape")

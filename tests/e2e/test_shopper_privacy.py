@@ -67,7 +67,7 @@ def test_another_browser_cannot_fetch_my_result(browser, page, shop, tmp_path):
 def test_delete_my_photo_now(page, shop, artifacts, tmp_path):
     urls = make_tryon(page, shop, tmp_path)
     job = job_of(urls["token"])
-    files = [job.person_image.name, job.result.name]
+    files = [job.person_file.name, job.result.name]
     assert files[0] and files[1] and not any(storage_path_gone(n) for n in files)
 
     page.get_by_role("button", name="Delete my photo now").click()

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from django_tryon import tasks
-from django_tryon.models import Source, TryOnJob
+from django_tryon.models import ShopperPhoto, Source, TryOnJob
 from django_tryon.schedules import CLEANUP, register_schedules
 from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.storage import private_storage
@@ -31,14 +31,17 @@ def shopper_job(garment, n: int, *, age_hours: float = 0, drive=None) -> TryOnJo
         drive()
         job.refresh_from_db()
     if age_hours:
-        TryOnJob.objects.filter(pk=job.pk).update(
-            expires_at=timezone.now() - timedelta(hours=age_hours)
-        )
+        past = timezone.now() - timedelta(hours=age_hours)
+        TryOnJob.objects.filter(pk=job.pk).update(expires_at=past)
+        # No job outlives the visit's photo it was made from: the photo expired as well.
+        ShopperPhoto.objects.filter(pk=job.shopper_photo_id).update(expires_at=past)
+    assert job.shopper_photo is not None  # loaded now: its file is checked once it is deleted
     return job
 
 
 def files_of(job: TryOnJob) -> list[str]:
-    return [f.name for f in (job.person_image, job.result, job.mask) if f]
+    photo = job.shopper_photo.image if job.shopper_photo else job.person_image  # the visit's
+    return [f.name for f in (photo, job.result, job.mask) if f]
 
 
 @pytest.fixture

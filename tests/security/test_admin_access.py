@@ -121,7 +121,7 @@ def test_viewers_cant_resume_a_provider_or_see_shoppers_photos(shop):
     assert photo.status_code in (403, 404) and not leaks(photo, shop)
     change = viewer.get(f"/admin/django_tryon/tryonjob/{shop.shopper_job.pk}/change/")
     assert change.status_code == 200
-    assert shop.shopper_job.person_image.name.encode() not in change.content
+    assert shop.shopper_job.person_file.name.encode() not in change.content
     record("security_probes", admin_access=3)
 
 

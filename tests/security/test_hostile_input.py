@@ -23,6 +23,7 @@ from PIL import Image
 
 from django_tryon.models import ModelPhoto, Source, TryOnJob
 from django_tryon.services import delete_job, request_tryon
+from django_tryon.services.photos import delete_photo
 from tests.fixtures import make_image
 from tests.reliability.figures import record
 from tests.security.conftest import CREATE_URL, stored
@@ -126,9 +127,12 @@ def test_the_shopper_endpoint(shopper_browser, garment, tally, photo, filename):
     job = new_jobs.get()
     try:
         assert job.credits_charged == 0 and job.source == Source.SHOPPER
-        assert_clean_photo(job.person_image.name, photo)
-    finally:
-        delete_job(job)  # the next example starts from the same state
+        assert_clean_photo(job.person_file.name, photo)
+    finally:  # the next example starts from the same state: the visit's photo goes too
+        if job.shopper_photo is not None:
+            delete_photo(job.shopper_photo)
+        else:
+            delete_job(job)
     assert stored() == files_before
 
 
@@ -148,7 +152,7 @@ def test_request_tryon(garment, tally, photo):
         return
     tally.outcomes["accepted"] += 1
     try:
-        assert_clean_photo(job.person_image.name, photo)
+        assert_clean_photo(job.person_file.name, photo)
     finally:
         delete_job(job)
 
@@ -240,8 +244,8 @@ def test_each_named_kind_through_the_endpoint(shopper_browser, garment, kind, fi
         assert not TryOnJob.objects.exists() and stored("tryon/people") == []
     else:
         job = TryOnJob.objects.get()
-        assert_clean_photo(job.person_image.name, photo)
-        with job.person_image.open("rb") as handle, Image.open(handle) as image:
+        assert_clean_photo(job.person_file.name, photo)
+        with job.person_file.open("rb") as handle, Image.open(handle) as image:
             assert image.size == expected  # orientation applied, first frame taken
     record("security_probes", hostile_named_kinds=1)
 
@@ -254,7 +258,7 @@ def test_a_genuine_picture_at_the_pixel_cap_is_decoded_within_bounds(garment, se
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     job = request_tryon(garment, photo)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    with job.person_image.open("rb") as handle, Image.open(handle) as image:
+    with job.person_file.open("rb") as handle, Image.open(handle) as image:
         assert max(image.size) == settings.TRYON.get("PHOTO_MAX_EDGE", 2048)
     assert grown_mb < 400, grown_mb  # a few copies of 40 MP of one channel, not more
     record("security_probes", pixel_cap=1)

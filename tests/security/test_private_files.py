@@ -61,7 +61,7 @@ def test_with_the_readme_setup_no_media_url_serves_a_shoppers_files(
 ):
     assert client.get(f"/media/{garment.image.name}").status_code == 200  # merchant's: public
     body, job = finished_job(shopper_browser, garment, drive)
-    for name in (job.person_image.name, job.result.name):
+    for name in (job.person_file.name, job.result.name):
         assert client.get(f"/media/{name}").status_code == 404
         assert not (readme_setup / name).exists()
         assert (readme_setup.parent / "tryon-private" / name).is_file()  # next to MEDIA_ROOT
@@ -75,7 +75,7 @@ def test_on_s3_a_shoppers_files_are_private_objects(s3_storage, shopper_browser,
     body, job = finished_job(shopper_browser, garment, drive)
     storage = private_storage()
     assert storage.location == "private"  # tests/s3.py: its own prefix in the private bucket
-    for name in (job.person_image.name, job.result.name):
+    for name in (job.person_file.name, job.result.name):
         signed = storage.url(name)
         assert "X-Amz-Signature=" in signed
         assert requests.get(signed, timeout=10).status_code == 200

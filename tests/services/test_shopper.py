@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from django_tryon.conf import DEFAULTS
-from django_tryon.models import Source, Status, TryOnJob
+from django_tryon.models import ShopperPhoto, Source, Status, TryOnJob
 from django_tryon.services import session_jobs, shopper
 from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
 from django_tryon.services.shopper import ShopperError
@@ -174,5 +174,8 @@ def test_session_jobs_for_add_to_cart_attribution(garment, product):
 def test_expired_summary(garment):
     job = _request_tryon(garment, make_image(), source=Source.SHOPPER, owner="o")
     assert shopper.expired_summary() == (0, 0)
-    TryOnJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    past = timezone.now() - timedelta(seconds=1)
+    TryOnJob.objects.filter(pk=job.pk).update(expires_at=past)
+    assert shopper.expired_summary() == (1, 0)  # the visit's photo outlives the job
+    ShopperPhoto.objects.filter(pk=job.shopper_photo_id).update(expires_at=past)
     assert shopper.expired_summary() == (1, 1)

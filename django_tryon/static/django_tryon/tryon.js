@@ -131,6 +131,7 @@
     on(this.el("share"), "click", function () { self.share(); });
     this.bindLook();
     all(this.root, "[data-tryon-cart]").forEach(function (f) { on(f, "submit", function (e) { self.addToCart(e); }); });
+    on(this.el("use"), "click", function () { self.reusing = true; self.submit(); });
     // Leaving the page with a job running: stop it (where the provider can).
     on(window, "pagehide", function () { self.cancel(false, true); });
   };
@@ -167,7 +168,7 @@
 
   TryOn.prototype.focusFirst = function () {
     var target = this.step === "choose"
-      ? one(this.form, "[data-tryon-file]")
+      ? (this.visitPhoto && this.el("use")) || one(this.form, "[data-tryon-file]")
       : one(this.root, "[data-step='" + this.step + "'] [data-tryon-focus]") || this.el("status");
     if (target) target.focus();
   };
@@ -190,6 +191,7 @@
     this.focusFirst();
     this.emit("open");
     track(this, "open");
+    this.loadVisit();
   };
 
   TryOn.prototype.close = function () {
@@ -279,22 +281,26 @@
 
   TryOn.prototype.submit = async function () {
     this.message("error", "");
-    if (!this.photo) return this.refuse("photo_required", this.t.photo_required, one(this.form, "[data-tryon-file]"));
-    if (!this.consent.checked) return this.refuse("consent_required", this.t.consent_required, this.consent);
+    var reusing = this.reusing && this.visitPhoto;
+    this.reusing = false;
+    if (reusing) this.el("thumb").src = this.visitPhoto.url;
+    else if (!this.photo) return this.refuse("photo_required", this.t.photo_required, one(this.form, "[data-tryon-file]"));
+    if (!this.consent.checked && !reusing) return this.refuse("consent_required", this.t.consent_required, this.consent);
     this.worn = [this.config.category];
     var generation = ++this.generation;
     this.show("progress");
     this.setStatus(this.t.uploading);
     this.startClock();
     this.el("status").focus();
-    this.emit("submit");
+    this.emit("submit", reusing ? { reused: true } : {});
     var body = new FormData();
     body.append("garment", this.config.garment);
-    body.append("consent", "1");
+    if (this.consent.checked || !reusing) body.append("consent", "1");
     body.append("consent_version", this.config.consentVersion);
     var prompt = this.el("prompt");
     if (prompt && prompt.value.trim()) body.append("prompt", prompt.value.trim());
-    body.append("photo", this.photo, "photo.jpg");
+    if (reusing) body.append("photo_token", this.visitPhoto.token);
+    else body.append("photo", this.photo, "photo.jpg");
     var answer;
     holds++;
     try {
@@ -312,6 +318,7 @@
       return;
     }
     if (!answer.ok) return this.failed(answer.data.code ? answer.data : { code: "http_" + answer.status, message: this.t.generic });
+    if (answer.data.photo) offerAll(answer.data.photo);
     this.update(answer.data);
   };
 
@@ -339,7 +346,7 @@
     this.update(answer.data);
   };
 
-  TryOn.prototype.succeeded = function (data) {
+  TryOn.prototype.succeeded = function (data, restored) {
     this.stopClock();
     this.show("result");
     this.message("result-error", "");
@@ -354,8 +361,10 @@
     this.showLooks();
     this.setStatus(this.t.succeeded);
     this.focusFirst();
-    this.emit("success", { seconds: Math.round((Date.now() - this.startedAt) / 1000) });
-    track(this, "result");
+    if (!restored) {
+      this.emit("success", { seconds: Math.round((Date.now() - this.startedAt) / 1000) });
+      track(this, "result");
+    }
   };
 
   TryOn.prototype.failed = function (error) {
@@ -363,7 +372,8 @@
     this.job = null;
     this.show("choose");
     this.setStatus("");
-    var input = one(this.form, "[data-tryon-file]");
+    if (error.code === "photo_gone") offerAll(null);
+    var input = (this.visitPhoto && this.el("use")) || one(this.form, "[data-tryon-file]");
     this.refuse(error.code || "error", error.message || this.t.generic, input);
   };
 
@@ -398,6 +408,7 @@
     this.el("choose-label").textContent = this.chooseText;
     this.el("result").removeAttribute("src");
     all(this.root, "[data-tryon-file]").forEach(function (input) { input.value = ""; });
+    this.offer(this.visitPhoto || null);
     this.message("error", "");
     this.show("choose");
     this.focusFirst();
@@ -422,6 +433,7 @@
     this.el("choose-label").textContent = this.chooseText;
     all(this.root, "[data-tryon-file]").forEach(function (input) { input.value = ""; });
     this.el("result").removeAttribute("src");
+    offerAll(null); // the visit's photo went with it, and every result made from it
     this.show("deleted");
     this.focusFirst();
     this.emit("delete");
@@ -477,6 +489,34 @@
     if (!answer.ok) return this.failed(answer.data.code ? answer.data : { code: "http_" + answer.status, message: this.t.generic });
     this.worn = this.worn.concat(button.parentNode.getAttribute("data-category"));
     this.update(answer.data);
+  };
+
+  // One photo for the visit: "Use my photo" once the session has one; a reload shows
+  // this product's latest result again (without a new "success" event).
+  TryOn.prototype.offer = function (photo) {
+    this.visitPhoto = photo;
+    var use = this.el("use");
+    use.hidden = !photo;
+    if (photo) this.el("use-thumb").src = photo.url;
+    else this.el("use-thumb").removeAttribute("src");
+    if (!this.photo) this.el("choose-label").textContent = photo ? this.t.choose_again : this.chooseText;
+  };
+  function offerAll(photo) { instances.forEach(function (w) { w.offer(photo); }); }
+
+  TryOn.prototype.loadVisit = async function () {
+    var generation = this.generation, answer;
+    var url = this.config.visitUrl + "?garment=" + encodeURIComponent(this.config.garment);
+    try { answer = await this.request(url); } catch (e) { return; }
+    if (!answer.ok || generation !== this.generation) return;
+    var first = one(this.form, "[data-tryon-file]"), moved = document.activeElement !== first;
+    this.offer(answer.data.photo);
+    var result = answer.data.result;
+    if (result && this.step === "choose" && !this.photo && !this.job && this.dialog.open) {
+      result.done = true;
+      this.job = result;
+      this.startedAt = Date.now();
+      this.succeeded(result, true);
+    } else if (!moved && this.step === "choose") this.focusFirst();
   };
 
   function init(scope) {

@@ -1,0 +1,59 @@
+"""What the widget (or a headless shop) asks when it opens: the visit so far.
+
+The visit's photo ("Use my photo") and the latest result of this product, so that a
+reload shows the result again, with its actions.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from ..errors import ErrorCode, ShopperError
+from ..lookups import parse_id
+from ..models import ShopperPhoto
+from ..storage import get_private_storage
+from . import owners, photos, shopper
+
+
+def photo_payload(photo: ShopperPhoto) -> dict[str, Any]:
+    """The visit's photo as the API shows it: its token, its image URL and its end."""
+    return {
+        "token": photo.token,
+        "url": reverse("django_tryon:shopper-photo", args=[photo.token]),
+        "expires_at": photo.expires_at.isoformat(),
+    }
+
+
+def visit_payload(request: HttpRequest, garment: Any = None) -> dict[str, Any]:
+    """``{"photo": ..., "result": ...}``: the visit's photo and this garment's latest result.
+
+    Either is None when there is none (a new visitor, an expired or deleted photo, a
+    product no longer offered). Creates no session.
+    """
+    pk = parse_id(str(garment or "").strip())
+    if garment not in (None, "") and pk is None:
+        raise ShopperError(ErrorCode.BAD_REQUEST)
+    owner = owners.get_owner(request)
+    photo = photos.visit_photo(owner)
+    job = photos.latest_result(owner, int(pk)) if pk and owner else None
+    if job is not None:
+        try:
+            shopper.require_available(job, request)
+        except ShopperError:
+            job = None
+    return {
+        "photo": photo_payload(photo) if photo is not None else None,
+        "result": shopper.status_payload(job) if job is not None else None,
+    }
+
+
+def open_photo(photo: ShopperPhoto) -> IO[bytes]:
+    return get_private_storage().open(str(photo.image.name), "rb")
+
+
+def delete_visit_photo(request: HttpRequest, token: str) -> int:
+    """Delete the session's photo and every result made from it. Returns how many jobs."""
+    return photos.delete_photo(photos.get_visit_photo(request, token), request)
