@@ -9,6 +9,7 @@ URL (under ``tryon/``)                         method  what
 ``jobs/<token>/cancel/``                       POST    stop a running job
 ``jobs/<token>/result/``                       GET     the result image (``?download=1``)
 ``gallery/<token>/<width>.jpg``                GET     a featured result, public
+``events/``                                    POST    the widget's events (JSON, CSRF), 204
 ``openapi.json``                               GET     this API's OpenAPI 3.1 document
 =============================================  ======  =====================================
 
@@ -25,5 +26,6 @@ urlpatterns = [
     path("jobs/<str:token>/cancel/", views.cancel_job, name="shopper-job-cancel"),
     path("jobs/<str:token>/result/", views.job_result, name="shopper-job-result"),
     path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
+    path("events/", views.shopper_events, name="shopper-events"),
     path("openapi.json", views.openapi_document, name="openapi"),
 ]

@@ -4,10 +4,14 @@
 - ``generation``: the merchant's bulk "Generate try-ons" and ``tryon_generate``;
 - ``featuring``: which results a product page shows;
 - ``shopper`` and ``gallery``: the widget's side, owned by a browser session;
-- ``checks``: what ``tryon_check`` verifies.
+- ``checks``: what ``tryon_check`` verifies;
+- ``conversions`` and ``conversion_report``: the widget's events, ``record_order``, and
+  the report of what try-on sells.
 """
 
 from .checks import Verdict, run_checks
+from .conversion_report import conversion_report
+from .conversions import record_order
 from .featuring import FeatureOutcome, feature_results, unfeature_results
 from .gallery import gallery_items
 from .generation import (
@@ -70,6 +74,7 @@ __all__ = [
     "cancel_shopper_job",
     "check_budget",
     "check_selection",
+    "conversion_report",
     "create_batch",
     "create_shopper_job",
     "credits_committed_today",
@@ -85,6 +90,7 @@ __all__ = [
     "get_shopper_job",
     "paused_providers",
     "plan_generation",
+    "record_order",
     "request_tryon",
     "resume_provider",
     "retry_job",
