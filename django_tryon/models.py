@@ -577,7 +577,7 @@ class ShopperEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.content_type_id}:{self.object_id} {self.day}"
+        return f"{self.kind} {self.object_id} {self.day}"
 
 
 class RecordedOrder(models.Model):
@@ -621,7 +621,7 @@ class RecordedOrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.content_type_id}:{self.object_id}"
+        return f"{self.quantity} × {self.object_id}"
 
 
 class ConversionReport(ShopperEvent):

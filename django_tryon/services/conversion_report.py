@@ -101,6 +101,11 @@ class Funnel:
         return _per(Decimal(self.credits), self.converting_results)
 
 
+def _money(value: Decimal | None) -> Decimal:
+    # SQLite sums decimals as numbers: 118 for 2 x 59.00.
+    return Decimal(value or 0).quantize(ZERO)
+
+
 def _per(amount: Decimal, count: int) -> Decimal | None:
     return (amount / count).quantize(Decimal("0.01")) if count else None
 
@@ -168,7 +173,7 @@ def conversion_report(start: date, end: date) -> Report:
             setattr(f, name, row[name])
     for row in q.per_product_values():
         f = funnel(row)
-        f.value_with, f.value_without = row["value_with"] or ZERO, row["value_without"] or ZERO
+        f.value_with, f.value_without = _money(row["value_with"]), _money(row["value_without"])
     for row in q.per_product_results():
         f = funnel(row)
         f.results, f.converting_results = row["results"], row["converting"]
@@ -177,8 +182,8 @@ def conversion_report(start: date, end: date) -> Report:
     total = Funnel(**q.total_shoppers())
     values = q.total_values()
     total.value_with, total.value_without = (
-        values["value_with"] or ZERO,
-        values["value_without"] or ZERO,
+        _money(values["value_with"]),
+        _money(values["value_without"]),
     )
     for f in funnels.values():
         total.results += f.results
@@ -282,11 +287,11 @@ class _Queries:
         return {
             "shoppers_with": distinct(with_),
             "shoppers_without": distinct(without),
-            "opened": distinct(Q(opened=True)),
-            "added_with": distinct(with_ & Q(added=True)),
-            "added_without": distinct(without & Q(added=True)),
-            "ordered_with": distinct(with_ & Q(ordered=True)),
-            "ordered_without": distinct(without & Q(ordered=True)),
+            "opened": distinct(Q(did_open=True)),
+            "added_with": distinct(with_ & Q(did_add=True)),
+            "added_without": distinct(without & Q(did_add=True)),
+            "ordered_with": distinct(with_ & Q(did_order=True)),
+            "ordered_without": distinct(without & Q(did_order=True)),
         }
 
     def per_product_shoppers(self) -> Iterator[dict[str, Any]]:
@@ -294,9 +299,9 @@ class _Queries:
             self._views()
             .annotate(
                 tried=self._same_product(EventKind.RESULT),
-                opened=self._same_product(EventKind.OPEN),
-                added=self._same_product(EventKind.ADD_TO_CART),
-                ordered=self._ordered_same_product(),
+                did_open=self._same_product(EventKind.OPEN),
+                did_add=self._same_product(EventKind.ADD_TO_CART),
+                did_order=self._ordered_same_product(),
             )
             .values("content_type", "object_id")
             .annotate(**self._shopper_counts("tried"))
@@ -304,16 +309,16 @@ class _Queries:
         )
         return iter(rows)
 
-    def total_shoppers(self) -> dict[str, int]:
+    def total_shoppers(self) -> dict[str, Any]:
         # A shopper's try-on of any product puts them in the "with" group; an order counts
         # when it holds a product they viewed.
         return (
             self._views()
             .annotate(
                 tried_any=self._any_product(EventKind.RESULT),
-                opened=self._any_product(EventKind.OPEN),
-                added=self._any_product(EventKind.ADD_TO_CART),
-                ordered=self._ordered_same_product(),
+                did_open=self._any_product(EventKind.OPEN),
+                did_add=self._any_product(EventKind.ADD_TO_CART),
+                did_order=self._ordered_same_product(),
             )
             .aggregate(**self._shopper_counts("tried_any"))
         )

@@ -15,7 +15,6 @@ run by the hourly cleanup with the shoppers' expired try-ons).
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +26,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-
 from django.utils.translation import gettext as _
 
 from .. import rate_limits, signals
