@@ -35,6 +35,7 @@ from django.utils import timezone
 from ..adapters import get_adapter
 from ..models import EventKind, RecordedOrder, RecordedOrderLine, ShopperEvent
 from .activity import DailySeries
+from .conversions import DEMO_OWNER_PREFIX
 from .intervals import MIN_SAMPLE, Difference, newcombe
 
 ZERO = Decimal("0.00")
@@ -129,6 +130,7 @@ class Report:
     orders_per_day: DailySeries
     min_sample: int = MIN_SAMPLE
     unattributed_orders: int = 0  # orders of sessions the widget never saw
+    demo_shoppers: int = 0  # made-up shoppers of a demo history (``DEMO_OWNER_PREFIX``)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -199,6 +201,7 @@ def conversion_report(start: date, end: date) -> Report:
         shoppers_per_day=_series(q.shoppers_per_day(), days, [WITH, WITHOUT]),
         orders_per_day=_series(q.orders_per_day(), days, [WITH, WITHOUT, UNSEEN]),
         unattributed_orders=q.unattributed_orders(),
+        demo_shoppers=q.demo_shoppers(),
     )
 
 
@@ -409,6 +412,10 @@ class _Queries:
             )
             .order_by()
         )
+
+    def demo_shoppers(self) -> int:
+        demo = self._views().filter(owner__startswith=DEMO_OWNER_PREFIX)
+        return demo.aggregate(n=Count("owner", distinct=True))["n"]
 
     def unattributed_orders(self) -> int:
         """Orders in the period by sessions that viewed no try-on product in it."""

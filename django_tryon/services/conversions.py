@@ -46,6 +46,9 @@ from . import owners
 
 MAX_EVENTS = 50  # per request to the events endpoint
 MAX_BODY_BYTES = 32 * 1024  # 50 events take a few kilobytes
+# Owners of made-up shoppers (a demo history, e.g. the example shop's ``seed_demo``): the
+# report says how many of its shoppers are such. A real owner is a hex digest, never this.
+DEMO_OWNER_PREFIX = "demo:"
 JOB_KINDS = (EventKind.RESULT, EventKind.ADD_TO_CART)
 
 
