@@ -15,7 +15,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from common import report, setup_django
@@ -81,7 +81,14 @@ def main() -> None:
             when = now - timedelta(days=rng.randrange(30), minutes=rng.randrange(600))
             expires = when + timedelta(days=90)
 
-            def event(kind: str, product: Product, credits: int = 0) -> ShopperEvent:
+            def event(
+                kind: str,
+                product: Product,
+                credits: int = 0,
+                owner: str = owner,
+                when: datetime = when,
+                expires: datetime = expires,
+            ) -> ShopperEvent:
                 return ShopperEvent(
                     kind=kind,
                     owner=owner,

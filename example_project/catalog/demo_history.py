@@ -45,7 +45,13 @@ def seed_history(shoppers: int = SHOPPERS, days: int = DAYS, seed: int = 14) -> 
         owner = f"{DEMO_OWNER_PREFIX}{n:05d}"
         when = now - timedelta(minutes=rng.randrange(window))
 
-        def event(kind: str, product: Product, credits: int = 0) -> ShopperEvent:
+        def event(
+            kind: str,
+            product: Product,
+            credits: int = 0,
+            owner: str = owner,
+            when: datetime = when,
+        ) -> ShopperEvent:
             return ShopperEvent(
                 kind=kind,
                 owner=owner,
