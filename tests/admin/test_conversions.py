@@ -108,3 +108,13 @@ def test_staff_who_may_not_see_jobs_get_no_report(staff_client):
     assert client.get(REPORT).status_code == 403
     assert client.get(EXPORT).status_code == 403
     assert client.get(f"{REPORT}add/").status_code == 404
+
+
+def test_the_report_speaks_german(admin_client, sales):
+    from django.utils import translation
+
+    with translation.override("de"):
+        content = admin_client.get(REPORT, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Konversionsbericht" in content
+    assert "Unterschied (95-%-Intervall)" in content
+    assert "zu wenige Daten" in content
