@@ -121,6 +121,8 @@ def main() -> None:
                     lines.append(
                         RecordedOrderLine(
                             order=order,
+                            owner=owner,
+                            created_at=when,
                             content_type=content_type,
                             object_id=str(product.pk),
                             quantity=1,

@@ -601,7 +601,12 @@ class RecordedOrder(models.Model):
 
 
 class RecordedOrderLine(models.Model):
+    """A product of a recorded order. Its order's owner and time are copied onto it (lines
+    never change), so the report finds a shopper's orders of a product by one index."""
+
     order = models.ForeignKey(RecordedOrder, on_delete=models.CASCADE, related_name="lines")
+    owner = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
     content_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("product type")
     )
@@ -617,7 +622,12 @@ class RecordedOrderLine(models.Model):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         indexes = [
-            models.Index(fields=["content_type", "object_id"], name="tryon_order_line_product")
+            models.Index(fields=["content_type", "object_id"], name="tryon_order_line_product"),
+            models.Index(
+                fields=["owner", "content_type", "object_id", "created_at"],
+                name="tryon_order_line_owner",
+            ),
+            models.Index(fields=["created_at"], name="tryon_order_line_created"),
         ]
 
     def __str__(self) -> str:

@@ -161,48 +161,50 @@ def conversion_report(start: date, end: date) -> Report:
     def funnel(row: dict[str, Any]) -> Funnel:
         return funnels.setdefault((row["content_type"], row["object_id"]), Funnel())
 
-    for row in q.per_product_shoppers():
-        f = funnel(row)
-        for name in (
-            "shoppers_with",
-            "shoppers_without",
-            "opened",
-            "added_with",
-            "added_without",
-            "ordered_with",
-            "ordered_without",
-        ):
-            setattr(f, name, row[name])
-    for row in q.per_product_values():
-        f = funnel(row)
-        f.value_with, f.value_without = _money(row["value_with"]), _money(row["value_without"])
-    for row in q.per_product_results():
+    for row in q.event_figures(per_product=True):
+        _set_event_figures(funnel(row), row)
+    for row in q.order_figures(per_product=True):
+        _set_order_figures(funnel(row), row)
+    for row in q.result_figures():
         f = funnel(row)
         f.results, f.converting_results = row["results"], row["converting"]
         f.credits = row["credits"] or 0
 
-    total = Funnel(**q.total_shoppers())
-    values = q.total_values()
-    total.value_with, total.value_without = (
-        _money(values["value_with"]),
-        _money(values["value_without"]),
-    )
+    total = Funnel()
+    _set_event_figures(total, next(iter(q.event_figures(per_product=False))))
+    _set_order_figures(total, next(iter(q.order_figures(per_product=False))))
     for f in funnels.values():
         total.results += f.results
         total.converting_results += f.converting_results
         total.credits += f.credits
 
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    orders_per_day = _series(q.orders_per_day(), days, [WITH, WITHOUT, UNSEEN])
     return Report(
         start=start,
         end=end,
         products=_named_rows(funnels),
         total=total,
         shoppers_per_day=_series(q.shoppers_per_day(), days, [WITH, WITHOUT]),
-        orders_per_day=_series(q.orders_per_day(), days, [WITH, WITHOUT, UNSEEN]),
-        unattributed_orders=q.unattributed_orders(),
+        orders_per_day=orders_per_day,
+        unattributed_orders=orders_per_day.total(UNSEEN),
         demo_shoppers=q.demo_shoppers(),
     )
+
+
+def _set_event_figures(f: Funnel, row: dict[str, Any]) -> None:
+    f.shoppers_with = row["tried"]
+    f.shoppers_without = row["viewers"] - row["tried"]
+    f.opened = row["opened"]
+    f.added_with = row["added_with"]
+    f.added_without = row["added"] - row["added_with"]
+
+
+def _set_order_figures(f: Funnel, row: dict[str, Any]) -> None:
+    f.ordered_with = row["ordered_with"]
+    f.ordered_without = row["ordered_all"] - row["ordered_with"]
+    f.value_with = _money(row["value_with"])
+    f.value_without = _money(row["value_all"]) - f.value_with
 
 
 def _series(rows: list[dict[str, Any]], days: list[date], keys: list[str]) -> DailySeries:
@@ -242,189 +244,146 @@ def _named_rows(funnels: dict[tuple[int, str], Funnel]) -> list[ProductRow]:
 
 
 class _Queries:
-    """The report's aggregate queries over one period."""
+    """The report's aggregate queries over one period.
+
+    Each correlated subquery (``Exists``) appears once per query, in the WHERE clause or in
+    one aggregate's FILTER: databases evaluate every occurrence, so figures that would need
+    it twice are taken as a difference instead ("without" = all - "with").
+    """
 
     def __init__(self, begin: datetime, stop: datetime) -> None:
         self.begin, self.stop = begin, stop
 
-    def events(self, kind: str) -> QuerySet[ShopperEvent]:
+    def events(self, *kinds: str) -> QuerySet[ShopperEvent]:
         return ShopperEvent.objects.filter(
-            kind=kind, created_at__gte=self.begin, created_at__lt=self.stop
+            kind__in=kinds, created_at__gte=self.begin, created_at__lt=self.stop
         )
 
     def lines(self) -> QuerySet[RecordedOrderLine]:
         return RecordedOrderLine.objects.filter(
-            order__created_at__gte=self.begin, order__created_at__lt=self.stop
+            created_at__gte=self.begin, created_at__lt=self.stop
         )
 
-    def _same_product(self, kind: str, owner: str = "owner") -> Exists:
-        return Exists(
-            self.events(kind).filter(
-                owner=OuterRef(owner),
-                content_type=OuterRef("content_type"),
-                object_id=OuterRef("object_id"),
+    def _by_owner(self, kind: str, *, same_product: bool) -> Exists:
+        """Whether the row's owner has a ``kind`` event in the period (of the row's product)."""
+        events = self.events(kind).filter(owner=OuterRef("owner"))
+        if same_product:
+            events = events.filter(
+                content_type=OuterRef("content_type"), object_id=OuterRef("object_id")
             )
-        )
-
-    def _any_product(self, kind: str, owner: str = "owner") -> Exists:
-        return Exists(self.events(kind).filter(owner=OuterRef(owner)))
-
-    def _ordered_same_product(self) -> Exists:
-        return Exists(
-            self.lines().filter(
-                order__owner=OuterRef("owner"),
-                content_type=OuterRef("content_type"),
-                object_id=OuterRef("object_id"),
-            )
-        )
-
-    def _views(self) -> QuerySet[ShopperEvent]:
-        return self.events(EventKind.VIEW)
+        return Exists(events)
 
     @staticmethod
-    def _shopper_counts(tried: str) -> dict[str, Count]:
-        def distinct(condition: Q) -> Count:
+    def _grouped(
+        queryset: QuerySet[Any], per_product: bool, **figures: Any
+    ) -> Iterator[dict[str, Any]]:
+        if per_product:
+            return iter(queryset.values("content_type", "object_id").annotate(**figures).order_by())
+        return iter([queryset.aggregate(**figures)])
+
+    def event_figures(self, *, per_product: bool) -> Iterator[dict[str, Any]]:
+        """Viewers, and of those: opened, tried (got a result), added, added with a try-on.
+
+        Per product, "tried" is a result of that product; in the total, of any product.
+        """
+        tried = self._by_owner(EventKind.RESULT, same_product=per_product)
+        viewers = self.events(
+            EventKind.VIEW, EventKind.OPEN, EventKind.RESULT, EventKind.ADD_TO_CART
+        ).filter(self._by_owner(EventKind.VIEW, same_product=per_product))
+
+        def shoppers(condition: Q) -> Count:
             return Count("owner", distinct=True, filter=condition)
 
-        with_, without = Q(**{tried: True}), Q(**{tried: False})
-        return {
-            "shoppers_with": distinct(with_),
-            "shoppers_without": distinct(without),
-            "opened": distinct(Q(did_open=True)),
-            "added_with": distinct(with_ & Q(did_add=True)),
-            "added_without": distinct(without & Q(did_add=True)),
-            "ordered_with": distinct(with_ & Q(did_order=True)),
-            "ordered_without": distinct(without & Q(did_order=True)),
-        }
-
-    def per_product_shoppers(self) -> Iterator[dict[str, Any]]:
-        rows = (
-            self._views()
-            .annotate(
-                tried=self._same_product(EventKind.RESULT),
-                did_open=self._same_product(EventKind.OPEN),
-                did_add=self._same_product(EventKind.ADD_TO_CART),
-                did_order=self._ordered_same_product(),
-            )
-            .values("content_type", "object_id")
-            .annotate(**self._shopper_counts("tried"))
-            .order_by()
-        )
-        return iter(rows)
-
-    def total_shoppers(self) -> dict[str, Any]:
-        # A shopper's try-on of any product puts them in the "with" group; an order counts
-        # when it holds a product they viewed.
-        return (
-            self._views()
-            .annotate(
-                tried_any=self._any_product(EventKind.RESULT),
-                did_open=self._any_product(EventKind.OPEN),
-                did_add=self._any_product(EventKind.ADD_TO_CART),
-                did_order=self._ordered_same_product(),
-            )
-            .aggregate(**self._shopper_counts("tried_any"))
+        return self._grouped(
+            viewers,
+            per_product,
+            viewers=shoppers(Q(kind=EventKind.VIEW)),
+            opened=shoppers(Q(kind=EventKind.OPEN)),
+            tried=shoppers(Q(kind=EventKind.RESULT)),
+            added=shoppers(Q(kind=EventKind.ADD_TO_CART)),
+            added_with=shoppers(Q(tried, kind=EventKind.ADD_TO_CART)),
         )
 
-    def _viewed_lines(self) -> QuerySet[RecordedOrderLine]:
+    def order_figures(self, *, per_product: bool) -> Iterator[dict[str, Any]]:
+        """Shoppers who ordered a product they viewed, and the value, with a try-on too."""
         viewed = Exists(
-            self._views().filter(
-                owner=OuterRef("order__owner"),
+            self.events(EventKind.VIEW).filter(
+                owner=OuterRef("owner"),
                 content_type=OuterRef("content_type"),
                 object_id=OuterRef("object_id"),
             )
         )
-        return self.lines().filter(viewed)
-
-    def per_product_values(self) -> Iterator[dict[str, Any]]:
-        rows = (
-            self._viewed_lines()
-            .annotate(tried=self._same_product(EventKind.RESULT, owner="order__owner"))
-            .values("content_type", "object_id")
-            .annotate(
-                value_with=Sum("value", filter=Q(tried=True)),
-                value_without=Sum("value", filter=Q(tried=False)),
-            )
-            .order_by()
+        lines = (
+            self.lines()
+            .filter(viewed)
+            .annotate(tried_it=self._by_owner(EventKind.RESULT, same_product=per_product))
         )
-        return iter(rows)
-
-    def total_values(self) -> dict[str, Decimal | None]:
-        return (
-            self._viewed_lines()
-            .annotate(tried_any=self._any_product(EventKind.RESULT, owner="order__owner"))
-            .aggregate(
-                value_with=Sum("value", filter=Q(tried_any=True)),
-                value_without=Sum("value", filter=Q(tried_any=False)),
-            )
+        return self._grouped(
+            lines,
+            per_product,
+            ordered_all=Count("owner", distinct=True),
+            ordered_with=Count("owner", distinct=True, filter=Q(tried_it=True)),
+            value_all=Sum("value"),
+            value_with=Sum("value", filter=Q(tried_it=True)),
         )
 
-    def per_product_results(self) -> Iterator[dict[str, Any]]:
+    def result_figures(self) -> Iterator[dict[str, Any]]:
+        """Per product: results, those whose shopper then ordered the product, credits."""
         led = Exists(
             self.lines().filter(
-                order__owner=OuterRef("owner"),
+                owner=OuterRef("owner"),
                 content_type=OuterRef("content_type"),
                 object_id=OuterRef("object_id"),
-                order__created_at__gte=OuterRef("created_at"),
+                created_at__gte=OuterRef("created_at"),
             )
         )
-        rows = (
-            self.events(EventKind.RESULT)
-            .annotate(led=led)
-            .values("content_type", "object_id")
-            .annotate(
-                results=Count("pk"),
-                converting=Count("pk", filter=Q(led=True)),
-                credits=Sum("credits"),
-            )
-            .order_by()
+        return self._grouped(
+            self.events(EventKind.RESULT),
+            True,
+            results=Count("pk"),
+            converting=Count("pk", filter=Q(led)),
+            credits=Sum("credits"),
         )
-        return iter(rows)
 
     def shoppers_per_day(self) -> list[dict[str, Any]]:
-        tried = Q(tried_any=True)
-        return list(
-            self._views()
-            .annotate(tried_any=self._any_product(EventKind.RESULT))
+        tried = self._by_owner(EventKind.RESULT, same_product=False)
+        rows = (
+            self.events(EventKind.VIEW)
             .values("day")
             .annotate(
-                **{
-                    WITH: Count("owner", distinct=True, filter=tried),
-                    WITHOUT: Count("owner", distinct=True, filter=~tried),
-                }
+                all=Count("owner", distinct=True),
+                **{WITH: Count("owner", distinct=True, filter=Q(tried))},
             )
             .order_by()
         )
+        return [{**row, WITHOUT: row["all"] - row[WITH]} for row in rows]
 
     def orders_per_day(self) -> list[dict[str, Any]]:
-        seen = Exists(self._views().filter(owner=OuterRef("owner")))
+        seen = Exists(self.events(EventKind.VIEW).filter(owner=OuterRef("owner")))
         tried = Exists(self.events(EventKind.RESULT).filter(owner=OuterRef("owner")))
-        return list(
+        rows = (
             RecordedOrder.objects.filter(created_at__gte=self.begin, created_at__lt=self.stop)
             .annotate(day=TruncDate("created_at"), seen=seen, tried=tried)
             .values("day")
             .annotate(
-                **{
-                    WITH: Count("pk", filter=Q(seen=True, tried=True)),
-                    WITHOUT: Count("pk", filter=Q(seen=True, tried=False)),
-                    UNSEEN: Count("pk", filter=Q(seen=False)),
-                }
+                all=Count("pk"),
+                seen_all=Count("pk", filter=Q(seen=True)),
+                **{WITH: Count("pk", filter=Q(seen=True, tried=True))},
             )
             .order_by()
         )
+        return [
+            {
+                **row,
+                WITHOUT: row["seen_all"] - row[WITH],
+                UNSEEN: row["all"] - row["seen_all"],
+            }
+            for row in rows
+        ]
 
     def demo_shoppers(self) -> int:
-        demo = self._views().filter(owner__startswith=DEMO_OWNER_PREFIX)
-        return demo.aggregate(n=Count("owner", distinct=True))["n"]
-
-    def unattributed_orders(self) -> int:
-        """Orders in the period by sessions that viewed no try-on product in it."""
-        seen = Exists(self._views().filter(owner=OuterRef("owner")))
-        return (
-            RecordedOrder.objects.filter(created_at__gte=self.begin, created_at__lt=self.stop)
-            .exclude(seen)
-            .count()
-        )
+        demo = self.events(EventKind.VIEW).filter(owner__startswith=DEMO_OWNER_PREFIX)
+        return int(demo.aggregate(n=Count("owner", distinct=True))["n"])
 
 
 # CSV ---------------------------------------------------------------------------------------

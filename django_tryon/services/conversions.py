@@ -300,7 +300,7 @@ def record_order(
             expires_at=expiry(now),
         )
         for line in prepared:
-            line.order = order
+            line.order, line.owner, line.created_at = order, owner, now
         RecordedOrderLine.objects.bulk_create(prepared)
     signals.order_recorded.send(sender=TryOnJob, order=order, request=request)
     return order

@@ -87,6 +87,8 @@ def seed_history(shoppers: int = SHOPPERS, days: int = DAYS, seed: int = 14) -> 
             RecordedOrderLine.objects.bulk_create(
                 RecordedOrderLine(
                     order=order,
+                    owner=owner,
+                    created_at=order.created_at,
                     content_type=content_type,
                     object_id=str(p.pk),
                     quantity=1,
