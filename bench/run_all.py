@@ -34,6 +34,7 @@ SMOKE: dict[str, list[str]] = {
     "admin_changelist": split("--jobs 40 --products 5"),
     # 10 products: the script compares the queries of 1/10 of the selection with all of it.
     "admin_generate": split("--products 10 --photos 1 --runs 1"),
+    "conversion_report": split("--events 400 --baseline-events 40"),
     "inflight_capacity": split("--jobs 4 --latency 0.5 --workers 1"),
     "load_shopper_api": split("--clients 2 --seconds 2 --workers 1"),
     "photo_checks": split("--bases 1"),

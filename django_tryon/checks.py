@@ -11,7 +11,7 @@ E005      ``django_q`` is not in ``INSTALLED_APPS``
 E006      ``Q_CLUSTER["timeout"]`` is not below ``Q_CLUSTER["retry"]``
 E007      ``Q_CLUSTER["timeout"]`` is not above the longest provider call (+ margin)
 E008      a provider's ``FALLBACK`` is not an alias of ``PROVIDERS``
-E009      a ``RATE_LIMITS`` value is not like ``"10/h"``
+E009      a ``RATE_LIMITS`` or ``EVENTS_RATE_LIMIT`` value is not like ``"10/h"``
 E010      a provider option has a value its backend refuses (``option_errors``)
 E011      ``LEASE_SECONDS`` is not above the longest provider call
 E012      a provider option that its backend doesn't declare (a typo?)
@@ -123,6 +123,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="tryon.E009",
                 )
             )
+    try:
+        tryon_settings.events_rate_limit()
+    except (ValueError, KeyError):
+        errors.append(
+            Error(
+                f"TRYON['EVENTS_RATE_LIMIT'] is {tryon_settings.EVENTS_RATE_LIMIT!r}; expected a count per s, m, h or d, like '600/h'.",
+                id="tryon.E009",
+            )
+        )
     errors.extend(_check_products())
     errors.extend(_check_photo_thresholds())
     unknown = tryon_settings.user_keys() - set(DEFAULTS)

@@ -93,6 +93,10 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_VERSION": "1",
     # Shopper rate limits: requests per window, per session and per client IP.
     "RATE_LIMITS": {"SESSION": "10/h", "IP": "30/h"},
+    # Conversion report: requests to the widget's events endpoint per client IP (None: no
+    # limit), and days its events and recorded orders are kept (pseudonymous: an owner hash).
+    "EVENTS_RATE_LIMIT": "600/h",
+    "CONVERSION_RETENTION_DAYS": 90,
     # Cache alias for the gallery's resized images and the admin's thumbnails.
     "CACHE": "default",
     # Let shoppers describe a garment in words instead (providers that support prompts).
@@ -145,12 +149,20 @@ class TryOnSettings:
 
     def rate_limit(self, scope: str) -> tuple[int, int] | None:
         """``"10/h"`` as ``(10, 3600)``; None when the scope has no limit."""
-        value = (self.RATE_LIMITS or {}).get(scope)
-        if not value:
-            return None
-        count, _, period = str(value).partition("/")
-        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1] or "h"]
-        return int(count), seconds
+        return parse_rate((self.RATE_LIMITS or {}).get(scope))
+
+    def events_rate_limit(self) -> tuple[int, int] | None:
+        """``EVENTS_RATE_LIMIT`` as ``(count, seconds)``; None for no limit."""
+        return parse_rate(self.EVENTS_RATE_LIMIT)
+
+
+def parse_rate(value: Any) -> tuple[int, int] | None:
+    """``"10/h"`` as ``(10, 3600)``; None for an empty value. Raises ValueError/KeyError."""
+    if not value:
+        return None
+    count, _, period = str(value).partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1] or "h"]
+    return int(count), seconds
 
 
 tryon_settings = TryOnSettings()

@@ -612,3 +612,127 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key[:12]} {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"
+
+
+# Conversion report: what shoppers did around try-on products, and what they ordered.
+# Pseudonymous: the owner hash of a session (``services.owners``), never a user, an address
+# or a photo; every row expires (``expires_at``) with the purge of shopper data.
+
+
+class EventKind(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    OPEN = "open", _("Opened the widget")
+    RESULT = "result", _("Got a result")
+    ADD_TO_CART = "add_to_cart", _("Added to cart")
+
+
+DAILY_EVENT_KINDS = (EventKind.VIEW, EventKind.OPEN)  # counted once per owner, product, day
+
+
+class ShopperEvent(models.Model):
+    """One thing a shopper's widget reported about a product (see ``services.conversions``)."""
+
+    kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
+    owner = models.CharField(max_length=64, editable=False)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("product type")
+    )
+    object_id = models.CharField(_("product id"), max_length=64)
+    product = GenericForeignKey("content_type", "object_id")
+    job = models.ForeignKey(
+        TryOnJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # For a result: the credits its job cost, kept after the job itself is deleted.
+    credits = models.PositiveIntegerField(default=0)
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects: ClassVar[models.Manager[ShopperEvent]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("shopper event")
+        verbose_name_plural = _("shopper events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "owner", "content_type", "object_id", "day"],
+                condition=Q(kind__in=DAILY_EVENT_KINDS),
+                name="tryon_event_daily",
+            ),
+            models.UniqueConstraint(
+                fields=["job"], condition=Q(kind=EventKind.RESULT), name="tryon_event_result"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at", "kind"], name="tryon_event_created"),
+            models.Index(
+                fields=["owner", "content_type", "object_id", "kind"], name="tryon_event_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} {self.day}"
+
+
+class RecordedOrder(models.Model):
+    """An order the shop reported with ``record_order``, attributed to a session's owner."""
+
+    owner = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=128, blank=True)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects: ClassVar[models.Manager[RecordedOrder]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("recorded order")
+        verbose_name_plural = _("recorded orders")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference or f"Order #{self.pk}"
+
+
+class RecordedOrderLine(models.Model):
+    """A product of a recorded order. Its order's owner and time are copied onto it (lines
+    never change), so the report finds a shopper's orders of a product by one index."""
+
+    order = models.ForeignKey(RecordedOrder, on_delete=models.CASCADE, related_name="lines")
+    owner = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("product type")
+    )
+    object_id = models.CharField(_("product id"), max_length=64)
+    product = GenericForeignKey("content_type", "object_id")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+
+    objects: ClassVar[models.Manager[RecordedOrderLine]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="tryon_order_line_product"),
+            models.Index(
+                fields=["owner", "content_type", "object_id", "created_at"],
+                name="tryon_order_line_owner",
+            ),
+            models.Index(fields=["created_at"], name="tryon_order_line_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.object_id}"
+
+
+class ConversionReport(ShopperEvent):
+    """The conversion report's entry in the admin's app lists: a proxy, no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("conversion report")
+        verbose_name_plural = _("conversion report")
+        default_permissions = ()  # seeing it is seeing the jobs: `view_tryonjob`

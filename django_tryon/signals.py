@@ -31,3 +31,12 @@ shopper_result_downloaded = Signal()
 #: A shopper deleted their photo and result ("Delete my photo now"). Arguments: ``job``, ``request``
 #: (``job`` is no longer in the database; its ``pk`` is None).
 shopper_job_deleted = Signal()
+
+# Conversion report (sent by ``django_tryon.services.conversions``, ``sender=TryOnJob``).
+
+#: A shopper added a product to their cart from a try-on result (the widget's
+#: ``add_to_cart`` event naming their job). Arguments: ``job``, ``product``, ``request``.
+tryon_add_to_cart = Signal()
+#: ``record_order`` stored an order. Arguments: ``order`` (a ``RecordedOrder``), ``request``
+#: (None when the order was placed outside a request).
+order_recorded = Signal()

@@ -5,6 +5,7 @@ overview pages under it) on the default admin site. The shop adds try-on to its 
 product admin with ``add_tryon_to_admin(Product)`` or ``TryOnProductAdminMixin``.
 """
 
+from .conversions import ConversionReportAdmin
 from .garments import GarmentAdmin, GarmentInline
 from .generate import generate_tryons
 from .jobs import TryOnJobAdmin
@@ -13,6 +14,7 @@ from .overview_entry import TryOnOverviewAdmin
 from .products import TryOnProductAdminMixin, add_tryon_to_admin
 
 __all__ = [
+    "ConversionReportAdmin",
     "GarmentAdmin",
     "GarmentInline",
     "ModelPhotoAdmin",

@@ -14,6 +14,7 @@ URL (under ``tryon/``)                         method  what
 ``photos/<token>/``                            GET     the visit's photo (owner only)
 ``photos/<token>/``                            DELETE  it and every result made from it
 ``gallery/<token>/<width>.jpg``                GET     a featured result, public
+``events/``                                    POST    the widget's events (JSON, CSRF), 204
 ``openapi.json``                               GET     this API's OpenAPI 3.1 document
 =============================================  ======  =====================================
 
@@ -33,5 +34,6 @@ urlpatterns = [
     path("visit/", views.visit_state, name="shopper-visit"),
     path("photos/<str:token>/", views.visit_photo, name="shopper-photo"),
     path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
+    path("events/", views.shopper_events, name="shopper-events"),
     path("openapi.json", views.openapi_document, name="openapi"),
 ]

@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..conf import tryon_settings
 from ..errors import ErrorCode, ShopperError
 from ..lookups import parse_int
-from ..services import gallery, looks, owners, shopper, visit
+from ..services import conversions, gallery, looks, owners, shopper, visit
 from .openapi import served_document
 from .uploads import LimitedUploadHandler, upload_too_large
 
@@ -244,6 +244,15 @@ def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponseB
     )
     response["ETag"] = image.etag
     patch_cache_control(response, public=True, no_cache=True, max_age=0)
+    return response
+
+
+@api_view(("POST",), csrf=True)
+def shopper_events(request: HttpRequest) -> HttpResponse:
+    """POST JSON ``{"events": [...]}``: what the widget saw the shopper do (204)."""
+    conversions.accept_events(request, request.body)
+    response = HttpResponse(status=204)
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 

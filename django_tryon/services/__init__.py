@@ -5,10 +5,14 @@
 - ``generation``: the merchant's bulk "Generate try-ons" and ``tryon_generate``;
 - ``featuring``: which results a product page shows;
 - ``shopper`` and ``gallery``: the widget's side, owned by a browser session;
-- ``checks``: what ``tryon_check`` verifies.
+- ``checks``: what ``tryon_check`` verifies;
+- ``conversions`` and ``conversion_report``: the widget's events, ``record_order``, and
+  the report of what try-on sells.
 """
 
 from .checks import Verdict, run_checks
+from .conversion_report import conversion_report
+from .conversions import record_order
 from .featuring import FeatureOutcome, feature_results, unfeature_results
 from .gallery import gallery_items
 from .generation import (
@@ -74,6 +78,7 @@ __all__ = [
     "check_budget",
     "check_outfit",
     "check_selection",
+    "conversion_report",
     "create_batch",
     "create_shopper_job",
     "credits_committed_today",
@@ -91,6 +96,7 @@ __all__ = [
     "outfit_credits",
     "paused_providers",
     "plan_generation",
+    "record_order",
     "request_outfit",
     "request_tryon",
     "resume_provider",

@@ -454,9 +454,13 @@ def delete_jobs(jobs: Iterable[TryOnJob]) -> int:
 
 
 def delete_expired(now: datetime | None = None) -> int:
-    """Delete shopper jobs past their retention time, files included, and the rate limits'
-    ended windows. Returns how many jobs."""
+    """Delete shopper jobs past their retention time, files included, the rate limits'
+    ended windows, and the conversion report's expired events and orders. Returns how
+    many jobs."""
+    from .conversions import delete_expired_conversions
+
     rate_limits.delete_ended(now)
+    delete_expired_conversions(now)
     count = delete_jobs(TryOnJob.objects.expired(now).iterator())
     photos.delete_expired_photos(now)  # with any job still made from them (none outlives one)
     return count

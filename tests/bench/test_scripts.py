@@ -34,6 +34,10 @@ def test_admin_generate(run_bench):
     assert_completed(run_bench("admin_generate"), "admin_generate")
 
 
+def test_conversion_report(run_bench):
+    assert_completed(run_bench("conversion_report"), "conversion_report")
+
+
 @pytest.mark.cluster
 def test_inflight_capacity(run_bench):
     assert_completed(run_bench("inflight_capacity"), "inflight_capacity")

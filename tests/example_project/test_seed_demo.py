@@ -107,3 +107,34 @@ def test_pictures_drawn_side_by_side_are_the_pictures_drawn_one_by_one():
     drawn = pictures([*styles, styles[0]])  # a repeated style is drawn once
     assert list(drawn) == styles
     assert all(drawn[style] == picture(style) for style in styles)
+
+
+def test_the_conversion_report_has_a_labelled_demo_history(admin_client):
+    from django.utils import timezone
+
+    from django_tryon.models import RecordedOrder, ShopperEvent
+    from django_tryon.services import conversion_report
+    from django_tryon.services.conversion_report import default_period
+
+    output = seed()
+    assert "made-up shoppers" in output
+    events, orders = ShopperEvent.objects.count(), RecordedOrder.objects.count()
+    assert events > 400 and orders > 10
+    assert not ShopperEvent.objects.exclude(owner__startswith="demo:").exists()
+    assert not RecordedOrder.objects.exclude(reference__startswith="DEMO-").exists()
+
+    report = conversion_report(*default_period(30, timezone.localdate()))
+    assert report.total.shoppers == report.demo_shoppers == 400
+    assert report.total.ordered > 0 and report.total.shoppers_with > 0
+    page = admin_client.get("/admin/django_tryon/conversionreport/").content.decode()
+    assert "Demo data: 400 of these shoppers are made up" in page
+
+    seed()  # idempotent
+    assert (ShopperEvent.objects.count(), RecordedOrder.objects.count()) == (events, orders)
+
+
+def test_seed_demo_can_leave_the_history_out():
+    from django_tryon.models import ShopperEvent
+
+    call_command("seed_demo", "--no-history", stdout=io.StringIO())
+    assert not ShopperEvent.objects.exists()

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "tryon-jobs": ("django_tryon.view_tryonjob",),
     "tryon-model-photos": ("django_tryon.view_modelphoto",),
+    "tryon-conversions": ("django_tryon.view_tryonjob",),
 }
 ALL = (
     "django_tryon.view_tryonjob",

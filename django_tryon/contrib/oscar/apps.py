@@ -31,6 +31,8 @@ class TryOnOscarConfig(OscarDashboardConfig):
         "tryon-model-photos": [STAFF, "django_tryon.view_modelphoto"],
         "tryon-product": [STAFF, "django_tryon.view_garment"],
         "tryon-image": [STAFF],
+        "tryon-conversions": [STAFF, "django_tryon.view_tryonjob"],
+        "tryon-conversions-export": [STAFF, "django_tryon.view_tryonjob"],
     }
 
     def ready(self) -> None:
@@ -53,5 +55,11 @@ class TryOnOscarConfig(OscarDashboardConfig):
             path("model-photos/", views.ModelPhotoListView.as_view(), name="tryon-model-photos"),
             path("products/<int:pk>/", views.ProductTryOnView.as_view(), name="tryon-product"),
             path("images/<str:kind>/<int:pk>/", views.image, name="tryon-image"),
+            path("conversions/", views.ConversionReportView.as_view(), name="tryon-conversions"),
+            path(
+                "conversions/export.csv",
+                views.conversions_export,
+                name="tryon-conversions-export",
+            ),
         ]
         return self.post_process_urls(urls)

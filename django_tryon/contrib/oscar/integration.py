@@ -10,6 +10,8 @@ so the shop's own templates and forks keep working:
   description);
 - the dashboard's product edit page gets a "Try-on" section;
 - the dashboard's product list gets the "Generate try-ons" bulk action;
+- the checkout's payment view keeps its request for the ``order_placed`` receiver, which
+  records every order for the conversion report (``orders``);
 - ``OSCAR_DASHBOARD_NAVIGATION`` gets a "Try-on" menu, unless the project put one there.
 """
 
@@ -23,8 +25,10 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.loader import select_template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from oscar.apps.order.signals import order_placed
 
 from ...cascades import watch_product_model
+from . import orders
 from .adapter import product_model
 
 SESSION_SELECTION = "tryon_oscar_products"
@@ -42,6 +46,7 @@ def navigation() -> dict[str, Any]:
         "children": [
             {"label": _("Try-on jobs"), "url_name": NAV_URL_PREFIX + "tryon-jobs"},
             {"label": _("Model photos"), "url_name": NAV_URL_PREFIX + "tryon-model-photos"},
+            {"label": _("Conversion report"), "url_name": NAV_URL_PREFIX + "tryon-conversions"},
         ],
     }
 
@@ -110,6 +115,13 @@ def install() -> None:
     list_view = dashboard.product_list_view  # type: ignore[attr-defined]
     # A new dict on the class: Oscar's mixin keeps its own ``actions`` untouched.
     list_view.actions = {**(list_view.actions or {}), "generate_tryons": GenerateTryOnsAction()}
+
+    if apps.is_installed("oscar.apps.checkout"):
+        checkout = apps.get_app_config("checkout")
+        checkout.payment_details_view = orders.with_request_kept(  # type: ignore[attr-defined]
+            checkout.payment_details_view  # type: ignore[attr-defined]
+        )
+    order_placed.connect(orders.order_placed_receiver, dispatch_uid="django_tryon.oscar.orders")
 
     nav = list(getattr(settings, "OSCAR_DASHBOARD_NAVIGATION", []))
     if not any(NAV_URL_PREFIX in str(item) for item in nav):

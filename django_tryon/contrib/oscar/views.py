@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from ...adapters import get_adapter
+from ...admin.conversions import csv_response, report_context
 from ...admin.forms import CheckedImageField, ModelPhotoForm
 from ...admin.generate import PLANNED, STEP, generation_step
 from ...admin.previews import thumbnail_response
@@ -290,6 +291,25 @@ class ModelPhotoListView(View):
         photo = form.save()
         messages.success(request, _("Model photo “%(name)s” added.") % {"name": photo})
         return HttpResponseRedirect(url("tryon-model-photos"))
+
+
+# The conversion report ------------------------------------------------------------------
+
+
+class ConversionReportView(View):
+    """The admin's conversion report, in the dashboard's frame (same figures, same CSV)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = {
+            **report_context(request),
+            "csv_url": url("tryon-conversions-export"),
+            "chart_template": "django_tryon/admin/includes/bar_chart.html",
+        }
+        return TemplateResponse(request, "django_tryon/oscar/dashboard/conversions.html", context)
+
+
+def conversions_export(request: HttpRequest) -> HttpResponse:
+    return csv_response(request)
 
 
 # Images --------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""``manage.py seed_demo``: the demo catalogue, model photos and admin user.
+"""``manage.py seed_demo``: the demo catalogue, model photos and admin user, and a made-up
+month of shoppers for the conversion report (labelled as demo data there; ``--no-history``
+leaves it out).
 
 Idempotent: products are keyed by slug, garments by product and name, model photos by name,
 so running it again creates nothing new (and never redraws an existing picture).
@@ -17,6 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalog.demo_history import seed_history
 from catalog.demo_images import (
     FigureStyle,
     GarmentStyle,
@@ -195,9 +198,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Apply the migrations first (make demo: one Django start instead of two).",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Don't seed the conversion report's made-up month of shoppers.",
+        )
 
     def handle(
-        self, *args: Any, no_admin: bool = False, migrate: bool = False, **options: Any
+        self,
+        *args: Any,
+        no_admin: bool = False,
+        migrate: bool = False,
+        no_history: bool = False,
+        **options: Any,
     ) -> None:
         if migrate:
             call_command("migrate", interactive=False, verbosity=options.get("verbosity", 1))
@@ -211,6 +224,13 @@ class Command(BaseCommand):
                 f"{Garment.objects.count()} garments, {ModelPhoto.objects.count()} model photos."
             )
         )
+        if not no_history:
+            shoppers = seed_history()
+            if shoppers:
+                self.stdout.write(
+                    f"Demo conversion history: {shoppers} made-up shoppers over 30 days "
+                    "(the conversion report labels them as demo data)."
+                )
         if not no_admin:
             self.ensure_admin()
 
