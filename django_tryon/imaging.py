@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -146,6 +147,18 @@ class _Decoders:
 
 
 _decoders = _Decoders()
+
+
+def _forget_parents_threads() -> None:
+    # A forked child (gunicorn, multiprocessing) inherits the parent's executors but not
+    # their threads: work submitted to them would never start, and every decode would be
+    # answered "busy" after DECODE_WAIT. The child starts its own threads when it needs them.
+    global _decoders
+    _decoders = _Decoders()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_threads)
 
 
 def server_busy() -> ValidationError:

@@ -55,10 +55,15 @@ def new_token() -> str:
 class DigestedImage(models.Model):
     """A model whose ``image`` content digest is kept on the row.
 
-    The digest (sha256 of the stored bytes) goes into job fingerprints. Computing it means
-    reading and validating the file, so it is done once per stored file: it is cleared
-    whenever the image changes and filled in by ``image_sha256()`` on first use.
+    The digest (sha256 of the stored bytes) goes into job fingerprints. It is cleared
+    whenever the image changes. Where the images are untrusted or may be replaced behind
+    the row's back, ``image_sha256()`` fills it in on first use, reading and validating
+    the file by content. Where they are the shop's own, checked when uploaded
+    (``DIGEST_ON_SAVE``), saving a new image stores the digest of its bytes, without
+    decoding it: asking for a try-on then reads no file.
     """
+
+    DIGEST_ON_SAVE: ClassVar[bool] = False
 
     image_digest = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -70,6 +75,8 @@ class DigestedImage(models.Model):
         loaded = getattr(self, "_loaded_image_name", None)
         if not image or not image._committed or image.name != loaded:
             self.image_digest = ""
+            if image and self.DIGEST_ON_SAVE:
+                self.image_digest = self._stored_digest()
         if image and image._committed and not getattr(self, "image_width", 1):
             # Django leaves the dimensions empty when the file was saved from a nameless
             # ContentFile; empty dimensions make *every* load of the row open the image in
@@ -86,17 +93,34 @@ class DigestedImage(models.Model):
         return instance
 
     def image_sha256(self) -> str:
-        """The digest of the current image, validated by content the first time.
+        """The digest of the current image (validated by content the first time, unless
+        ``DIGEST_ON_SAVE``).
 
         Raises ``ValidationError`` when the stored file is not an acceptable image.
         """
         if not self.image_digest:
-            from .imaging import validate_image
+            from .imaging import digest_of, validate_image
 
             with self.image.open("rb") as handle:  # type: ignore[attr-defined]
-                self.image_digest = validate_image(handle).digest
+                self.image_digest = (
+                    digest_of(handle) if self.DIGEST_ON_SAVE else validate_image(handle).digest
+                )
             type(self).objects.filter(pk=self.pk).update(image_digest=self.image_digest)  # type: ignore[attr-defined]
         return self.image_digest
+
+    def _stored_digest(self) -> str:
+        """The sha256 of the image's bytes (the upload's, or the stored file's), not decoded;
+        "" if the file can't be read."""
+        from .imaging import digest_of
+
+        image = self.image  # type: ignore[attr-defined]
+        try:
+            if not image._committed:
+                return digest_of(image.file)
+            with image.open("rb") as handle:
+                return digest_of(handle)
+        except OSError:
+            return ""
 
 
 class GarmentQuerySet(models.QuerySet["Garment"]):
@@ -111,6 +135,8 @@ class GarmentQuerySet(models.QuerySet["Garment"]):
 
 class Garment(DigestedImage):
     """A piece of clothing of one of the shop's products (any model, no change to it)."""
+
+    DIGEST_ON_SAVE = True  # the shop's own images, checked when uploaded
 
     content_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, verbose_name=_("product type")

@@ -167,3 +167,22 @@ def test_decodes_take_turns_and_a_long_wait_is_answered_busy(settings):
     assert refused.value.code == "server_busy"
     png = encoded(Image.new("RGB", (300, 200), "red"), "PNG")
     assert decoding(validate_image, png).width == 300  # free again, and nested calls run inline
+
+
+def test_a_forked_process_decodes_on_threads_of_its_own(settings):
+    """A child forked after the parent decoded (a pre-forking server, the benchmarks'
+    processes) inherits the parent's executor without its threads: it must not wait on them."""
+    import multiprocessing
+
+    from django_tryon.imaging import decoding
+
+    settings.TRYON = {**settings.TRYON, "DECODE_WAIT": 2.0}
+    assert decoding(int, "7") == 7  # the parent's decode threads exist now
+
+    def child() -> None:
+        raise SystemExit(0 if decoding(int, "8") == 8 else 1)
+
+    process = multiprocessing.get_context("fork").Process(target=child)
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0

@@ -1,6 +1,7 @@
 """request_tryon: inputs checked by content, reuse for free, budgets, waiting, async."""
 
 import asyncio
+import hashlib
 import io
 from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
@@ -12,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from django_tryon.models import Source, Status, TryOnJob
+from django_tryon import imaging
+from django_tryon.models import Garment, Source, Status, TryOnJob
 from django_tryon.providers.sandbox import SandboxProvider
 from django_tryon.services import (
     JobTimeout,
@@ -176,6 +178,28 @@ def test_request_tryon_runs_at_most_ten_queries(garment, model_photo):
     with CaptureQueriesContext(connection) as queries:
         request_tryon(garment, model_photo)
     assert len(queries) <= 10, [q["sql"] for q in queries]
+
+
+def test_a_garment_keeps_the_digest_of_its_image_from_when_it_is_saved(garment):
+    with storages["default"].open(garment.image.name, "rb") as stored:
+        assert garment.image_digest == hashlib.sha256(stored.read()).hexdigest()
+    garment.name = "Renamed"
+    garment.save()  # the same image: nothing to read again
+    assert Garment.objects.get(pk=garment.pk).image_digest == garment.image_digest
+
+
+def test_request_tryon_for_an_existing_garment_does_not_decode_its_image(
+    garment, model_photo, monkeypatch
+):
+    model_photo.image_sha256()  # the person's side, validated once, kept on the row
+    garment = Garment.objects.get(pk=garment.pk)  # as a web process loads it
+    opened = []
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a) or 1 / 0)
+    monkeypatch.setattr(imaging, "decoding", lambda *a: opened.append(a) or 1 / 0)
+    for i in range(3):
+        request_tryon(garment, model_photo, options={"n": i})
+    assert opened == []
+    assert TryOnJob.objects.filter(garment=garment).count() == 3
 
 
 def test_retry_makes_a_new_attempt_and_keeps_the_history(settings, garment, model_photo, drive):
