@@ -5,13 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest
 
+from django_tryon.services import record_order
+
 from .bag import Bag, total
 from .models import Order, OrderLine
-
-try:  # django-tryon's conversion report (``record_order``); older versions have none
-    from django_tryon.services.conversions import record_order
-except ImportError:  # pragma: no cover - depends on the installed django-tryon
-    record_order = None
 
 
 class EmptyBag(Exception):
@@ -36,12 +33,11 @@ def place_order(request: HttpRequest, *, name: str, email: str) -> Order:
             )
             for line in lines
         )
-    if record_order is not None:
-        record_order(
-            request,
-            [(line.product, line.quantity, line.product.price) for line in lines],
-            reference=order.number,
-        )
+    record_order(
+        request,
+        [(line.product, line.quantity, line.product.price) for line in lines],
+        reference=order.number,
+    )
     bag.clear()
     request.session.setdefault("orders", []).append(order.number)
     request.session.modified = True

@@ -189,8 +189,9 @@ def wait_for_status(token: str, status: str, timeout: float = 20) -> bool:
     return wait_until(lambda: TryOnJob.objects.filter(token=token, status=status).exists(), timeout)
 
 
-def axe_audit(page: Any) -> dict[str, Any]:
-    """axe-core on the page as it is now: every violation, and how many rules passed."""
+def axe_audit(page: Any, within: str | None = None) -> dict[str, Any]:
+    """axe-core on the page as it is now (or on the part ``within`` selects): every
+    violation, and how many rules passed."""
     if not AXE.exists():
         message = "node_modules/axe-core is missing: run `npm ci` at the repository root"
         if ON_CI:
@@ -198,15 +199,16 @@ def axe_audit(page: Any) -> dict[str, Any]:
         pytest.skip(message)
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {resultTypes: ["violations", "passes"]});
+        """async (within) => {
+            const r = await axe.run(within || document, {resultTypes: ["violations", "passes"]});
             return {
                 version: axe.version,
                 passes: r.passes.length,
                 violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                     nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)})),
             };
-        }"""
+        }""",
+        within,
     )
 
 

@@ -1,6 +1,7 @@
 """Add to bag from the try-on result, in Chromium, on the example shop: the shop's own form
 under the result puts the product in the shop's bag; the DOM event and the dataLayer push
-happen; the widget's events leave the page; keyboard only and on a phone; then checkout.
+happen; the widget's events leave the page and are stored; keyboard only and on a phone;
+then checkout.
 
 A live shop with a real qcluster and the sandbox provider (about a second per job).
 """
@@ -11,6 +12,7 @@ import json
 
 import pytest
 
+from tests.cluster import wait_until
 from tests.docs.support import read_snippet
 from tests.e2e.shopper_support import (
     axe_audit,
@@ -40,26 +42,47 @@ window.dataLayer.push = (entry) => { keep({layer: entry}); return push(entry); }
 
 
 @pytest.fixture
-def shop(site, settings, monkeypatch):
+def shop(site, settings):
     settings.TRYON = {
         **settings.TRYON,
         "ADD_TO_CART": {"URL": "catalog:bag_add", "FIELDS": {"quantity": "1"}},
     }
-    # The events endpoint (django_tryon:shopper-events) at its place in django_tryon.urls.
-    monkeypatch.setattr("django_tryon.templatetags.tryon.events_url", lambda: EVENTS_PATH)
     return open_shop(site, settings)
 
 
-def sent_events(page) -> list[dict]:
-    """Every event batch the page sends to the endpoint, as sent, with its headers."""
+def sent_events(page) -> tuple[list[dict], list[int]]:
+    """Every event batch the page sends to the endpoint, as sent, with its headers; and the
+    endpoint's answers (a batch sent as the page is left is answered after it is gone, and
+    Playwright reports no answer for it: the stored rows show it arrived)."""
     batches: list[dict] = []
+    answers: list[int] = []
 
     def on_request(request) -> None:
         if request.url.endswith(EVENTS_PATH) and request.method == "POST":
             batches.append({"body": json.loads(request.post_data), "headers": request.headers})
 
+    def on_response(response) -> None:
+        if response.url.endswith(EVENTS_PATH):
+            answers.append(response.status)
+
     page.on("request", on_request)
-    return batches
+    page.on("response", on_response)
+    return batches, answers
+
+
+def stored_events() -> list[tuple[str, str, str | None]]:
+    """The events the server kept: (type, product key, job token), oldest first."""
+    from django_tryon.models import ShopperEvent
+
+    rows = ShopperEvent.objects.order_by("created_at", "pk").select_related("content_type")
+    return [
+        (
+            row.kind,
+            f"{row.content_type.app_label}.{row.content_type.model}:{row.object_id}",
+            row.job.token if row.job else None,
+        )
+        for row in rows
+    ]
 
 
 def try_on(page, shop, photo, tap: bool = False) -> None:
@@ -89,7 +112,7 @@ def bag_rows(page) -> list[str]:
 def test_add_to_bag_from_the_result_then_check_out(page, shop, artifacts, tmp_path):
     from catalog.models import Order
 
-    batches = sent_events(page)
+    batches, answers = sent_events(page)
     page.add_init_script(LOG)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.emulate_media(reduced_motion="reduce")
@@ -128,6 +151,11 @@ def test_add_to_bag_from_the_result_then_check_out(page, shop, artifacts, tmp_pa
     assert len(batches) <= 3  # view/open/result share batches; add_to_cart is sent at once
     assert all(batch["headers"]["x-csrftoken"] for batch in batches)
     assert all(batch["headers"]["content-type"] == "application/json" for batch in batches)
+
+    # ...and the server stored them, for the conversion report.
+    kept = [(event["type"], product, event["job"]) for event in events]
+    assert wait_until(lambda: sorted(stored_events(), key=str) == sorted(kept, key=str), 10)
+    assert answers and all(status == 204 for status in answers), answers
 
     # One page of checkout; the order is the shop's own.
     page.get_by_role("link", name="Check out").click()
