@@ -356,8 +356,7 @@ class _Queries:
             )
             .order_by()
         )
-        # Plain dicts: the keys built from WITH are beyond what the stubs' row type knows.
-        return [{**row, WITHOUT: row["all"] - row[WITH]} for row in map(dict, rows)]
+        return [{**row, WITHOUT: row["all"] - row[WITH]} for row in rows]
 
     def orders_per_day(self) -> list[dict[str, Any]]:
         seen = Exists(self.events(EventKind.VIEW).filter(owner=OuterRef("owner")))
@@ -379,7 +378,7 @@ class _Queries:
                 WITHOUT: row["seen_all"] - row[WITH],
                 UNSEEN: row["all"] - row["seen_all"],
             }
-            for row in map(dict, rows)
+            for row in rows
         ]
 
     def demo_shoppers(self) -> int:
