@@ -347,7 +347,8 @@ class _Queries:
 
     def shoppers_per_day(self) -> list[dict[str, Any]]:
         tried = self._by_owner(EventKind.RESULT, same_product=False)
-        rows = (
+        # Any: the annotations named by WITH are keys the stubs' row TypedDict can't know.
+        rows: Any = (
             self.events(EventKind.VIEW)
             .values("day")
             .annotate(
@@ -361,7 +362,7 @@ class _Queries:
     def orders_per_day(self) -> list[dict[str, Any]]:
         seen = Exists(self.events(EventKind.VIEW).filter(owner=OuterRef("owner")))
         tried = Exists(self.events(EventKind.RESULT).filter(owner=OuterRef("owner")))
-        rows = (
+        rows: Any = (  # Any: as in shoppers_per_day
             RecordedOrder.objects.filter(created_at__gte=self.begin, created_at__lt=self.stop)
             .annotate(day=TruncDate("created_at"), seen=seen, tried=tried)
             .values("day")
