@@ -65,7 +65,7 @@ def seed_batch(jobs: int) -> object:
     return Product.objects.filter(pk__in=ids)
 
 
-def create_batch_of(products: object, alias: str = "bench") -> int:
+def create_batch_of(products: object) -> int:
     """What the admin's confirm step does: select, plan, one batch."""
     from django_tryon.models import Source
     from django_tryon.services import (
@@ -77,55 +77,8 @@ def create_batch_of(products: object, alias: str = "bench") -> int:
 
     selection = select_garments(products)
     photos = suitable_model_photos(selection.categories)
-    plan = plan_generation(selection.garments, photos, aliases=[alias])
-    return create_batch(plan, alias, source=Source.ADMIN).jobs.count()
-
-
-def statements_per_job(jobs: int, via: str) -> tuple[float, float]:
-    """SQL statements per job, creating ``jobs`` jobs and taking them through the pipeline
-    in this process (latency 0.2 s, no queue): (creation, pipeline). The jobs are deleted."""
-    from unittest import mock
-
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext, override_settings
-
-    from django_tryon import pipeline
-    from django_tryon.models import Lease, ModelPhoto, Status, TryOnJob
-    from django_tryon.services import request_tryon
-    from tests.fixtures import create_garment, create_model_photo
-    from tests.shop.models import Product
-
-    provider = {"BACKEND": "bench.providers.FixedLatencyProvider", "LATENCY": 0.2}
-    tryon = {**settings.TRYON, "PROVIDERS": {"measure": provider}, "DEFAULT_PROVIDER": "measure"}
-    before = set(TryOnJob.objects.values_list("pk", flat=True))
-    seeded_photos = set(ModelPhoto.objects.values_list("pk", flat=True))
-    with override_settings(TRYON=tryon), mock.patch("django_q.tasks.async_task"):
-        if via == "batch":
-            products = seed_batch(jobs)
-        else:
-            garment = create_garment(Product.objects.create(name="Measured shirt"))
-            photo = create_model_photo()
-        with CaptureQueriesContext(connection) as creation:
-            if via == "batch":
-                create_batch_of(products, "measure")
-            else:
-                for i in range(jobs):
-                    request_tryon(garment, photo, options={"n": i})
-        made = TryOnJob.objects.exclude(pk__in=before)
-        rounds, stop_at = 0, time.monotonic() + 60
-        with CaptureQueriesContext(connection) as steps:
-            while made.exclude(status=Status.SUCCEEDED).exists() and time.monotonic() < stop_at:
-                rounds += 1  # this loop's own read, not the pipeline's
-                pipeline.drain_for(10)
-                pipeline.tick_once()
-                time.sleep(0.05)
-        rounds += 1
-        assert not made.exclude(status=Status.SUCCEEDED).exists(), "measured jobs not done"
-    made.delete()
-    ModelPhoto.objects.exclude(pk__in=seeded_photos).delete()
-    Lease.objects.update(owner="", until=None)  # no message was sent for the marks made
-    return len(creation.captured_queries) / jobs, (len(steps.captured_queries) - rounds) / jobs
+    plan = plan_generation(selection.garments, photos, aliases=["bench"])
+    return create_batch(plan, "bench", source=Source.ADMIN).jobs.count()
 
 
 def main() -> None:
@@ -136,20 +89,10 @@ def main() -> None:
     parser.add_argument("--broker", choices=["orm", "redis"], default="orm")
     parser.add_argument("--via", choices=["requests", "batch"], default="requests")
     parser.add_argument("--processes", type=int, default=1, help="for --via requests")
-    parser.add_argument(
-        "--measure", type=int, default=20, help="jobs for the statements-per-job count (0: none)"
-    )
     args = parser.parse_args()
 
     setup_django()
     files_storage("inflight")
-    per_job = ""
-    if args.measure:
-        created_sql, steps_sql = statements_per_job(args.measure, args.via)
-        per_job = (
-            f"SQL statements per job: {created_sql:.1f} creating, {steps_sql:.1f} in the pipeline"
-        )
-        print(per_job)
     from django.db import connections
     from django.db.models import Max, Min
 
@@ -221,7 +164,6 @@ def main() -> None:
             f"{since(times['finished']):.1f} s; results noticed late by {statistics.mean(late):.2f} s "
             f"on average (max {max(late):.2f}), stored {statistics.mean(store):.2f} s after "
             f"(max {max(store):.2f}); max submissions per job {times['peak']}"
-            + (f"; {per_job}" if per_job else "")
         )
         print(f"{args.jobs} jobs created in {created:.1f} s; all done after {elapsed:.1f} s")
         print(breakdown)

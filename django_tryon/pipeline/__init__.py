@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from .aliases import AliasPolicy, Verdict, pause_alias, resume_alias
 from .claims import claim, claim_read, start_read, write
-from .drains import DRAIN_BATCH, drain, drain_for, due_for_drain
+from .drains import DRAIN_BATCH, drain, due_for_drain
 from .inputs import build_request
 from .leases import DRAIN_LEASE, TICK_LEASE, acquire_lease, create_leases, release_lease
 from .outcomes import backoff, cancel
@@ -80,7 +80,6 @@ __all__ = [
     "claim_read",
     "create_leases",
     "drain",
-    "drain_for",
     "due_for_drain",
     "ensure_drain",
     "ensure_ticker",

@@ -13,14 +13,12 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import DateTimeField, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from ..conf import tryon_settings
 from ..models import ACTIVE_STATUSES, Status, TryOnJob
 from .aliases import AliasPolicy, paused_aliases
-from .states import Step, step_q
 
 logger = logging.getLogger("django_tryon.pipeline")
 
@@ -79,119 +77,6 @@ def start_read(job: TryOnJob, policy: AliasPolicy | None = None) -> bool:
         return False
     start = start_fields(job, now, lease_until=lease_end(now))
     return _lease_read(job, now, unless=Q(provider__in=paused_aliases()), **start)
-
-
-def _starts_by_write(job: TryOnJob, policy: AliasPolicy, now: Any) -> bool:
-    """Whether taking a slot for ``job`` is no more than a write (see ``start_read``)."""
-    return (
-        job.status == Status.PENDING
-        and policy.is_configured(job.provider)
-        and not policy.cap(job.provider)
-        and not policy.is_paused(job.provider)
-        and not (job.deadline_at is not None and job.deadline_at <= now)
-    )
-
-
-def _as_read(jobs: list[TryOnJob]) -> Q:
-    """These rows, only if nobody changed them since they were read."""
-    where = Q(pk__in=[])
-    for job in jobs:
-        where |= Q(pk=job.pk, status=job.status, updated_at=job.updated_at)
-    return where
-
-
-def claim_read_many(
-    jobs: list[TryOnJob], policy: AliasPolicy | None = None
-) -> list[tuple[TryOnJob, bool]]:
-    """``start_read`` or ``claim_read`` for several jobs read earlier, in one or two UPDATEs.
-
-    Returns ``(job, started)`` for the jobs now this worker's, in the order given; ``started``
-    when the same write started it (a pending job ``start_read`` would start). One lease
-    token for them all: every later write is still conditional on it, job by job.
-    """
-    if not jobs:
-        return []
-    now = timezone.now()
-    policy = policy or AliasPolicy()
-    until = lease_end(now)
-    owner = secrets.token_hex(8)
-    starts = [job for job in jobs if _starts_by_write(job, policy, now)]
-    others = [job for job in jobs if not _starts_by_write(job, policy, now)]
-    taken = 0
-    if starts:
-        deadline = Value(deadline_from(now), output_field=DateTimeField())
-        taken += (
-            TryOnJob.objects.unleased(now)
-            .filter(_as_read(starts))
-            .exclude(provider__in=paused_aliases())
-            .update(
-                lease_owner=owner,
-                lease_until=until,
-                updated_at=now,
-                status=Status.RUNNING,
-                attempts=F("attempts") + 1,
-                next_check_at=until,
-                deadline_at=Coalesce("deadline_at", deadline),
-            )
-        )
-    if others:
-        taken += (
-            TryOnJob.objects.unleased(now)
-            .filter(_as_read(others))
-            .update(lease_owner=owner, lease_until=until)
-        )
-    if taken == len(jobs):
-        ours = {job.pk for job in jobs}
-    elif taken:
-        ours = set(
-            TryOnJob.objects.filter(pk__in=[job.pk for job in jobs], lease_owner=owner).values_list(
-                "pk", flat=True
-            )
-        )
-    else:
-        return []
-    claimed = []
-    for job in jobs:
-        if job.pk not in ours:
-            continue
-        started = job in starts
-        fields: dict[str, Any] = {"lease_owner": owner, "lease_until": until}
-        if started:  # as the UPDATE wrote it: the row was as read
-            fields.update(start_fields(job, now, lease_until=until), updated_at=now)
-        for name, value in fields.items():
-            setattr(job, name, value)
-        claimed.append((job, started))
-    return claimed
-
-
-def renew(job: TryOnJob) -> bool:
-    """Extend this worker's lease on ``job``; False when another worker holds it now."""
-    until = lease_end(timezone.now())
-    renewed = TryOnJob.objects.filter(pk=job.pk, lease_owner=job.lease_owner).update(
-        lease_until=until
-    )
-    if renewed:
-        job.lease_until = until
-    return bool(renewed)
-
-
-def claim_polls(ids: list[int], seconds: float) -> list[TryOnJob]:
-    """Lease the jobs of ``ids`` still waiting for a poll, for ``seconds``, in one UPDATE.
-
-    A poll only asks the provider, so two overlapping polls of one job do no harm (each
-    write is conditional on the lease): the lease is short, and a ticker that dies in a
-    poll holds its jobs up for that long only.
-    """
-    now = timezone.now()
-    owner = secrets.token_hex(8)
-    taken = (
-        TryOnJob.objects.unleased(now)
-        .filter(step_q(Step.POLL), pk__in=ids)
-        .update(lease_owner=owner, lease_until=now + timedelta(seconds=seconds))
-    )
-    if not taken:
-        return []
-    return list(TryOnJob.objects.filter(pk__in=ids, lease_owner=owner).order_by("pk"))
 
 
 def _lease_read(job: TryOnJob, now: Any, *, unless: Q | None = None, **also: Any) -> bool:

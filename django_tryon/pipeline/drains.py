@@ -20,19 +20,15 @@ from django.utils import timezone
 from ..conf import tryon_settings
 from ..models import TryOnJob
 from .aliases import AliasPolicy
-from .claims import claim_read_many, renew
+from .claims import claim_read, start_read
 from .leases import DRAIN_LEASE, unmark_queued
 from .states import Step, Taker, step_q, taken_by
 from .steps import run, submit
-from .wakeups import batched, ensure_drain
+from .wakeups import ensure_drain
 
 # Due rows a drain reads at once. Finding the oldest due jobs reads every due row (5,000
 # pending: ~20 ms on Postgres), whatever the LIMIT: a larger batch spreads that cost.
 DRAIN_BATCH = 100
-# A drain claims as many jobs at once as it steps through in about this long (at most
-# CHUNK_MAX): fewer writes per job, and a worker that dies strands no more than that.
-CHUNK_SECONDS = 0.25
-CHUNK_MAX = 25
 
 
 def drainable(now: Any, policy: AliasPolicy, free: dict[str, int]) -> QuerySet[TryOnJob]:
@@ -72,23 +68,16 @@ def due_for_drain(policy: AliasPolicy | None = None) -> list[TryOnJob]:
 
 
 def drain(budget: float | None = None) -> int:
-    """The drain task: advance due jobs until none is left (``drain_for``); returns the steps."""
-    unmark_queued(DRAIN_LEASE)  # from here on, new work sends another drain
-    return drain_for(tryon_settings.TICK_SECONDS if budget is None else budget)
-
-
-def drain_for(budget: float) -> int:
     """Advance due jobs one step each, oldest first, until none is left; returns the steps.
 
-    Jobs are claimed a few at a time, in one or two UPDATEs (``claim_read_many``): as many
-    as take about ``CHUNK_SECONDS`` to step through, measured as it goes (one at a time
-    for slow providers). Past ``budget`` seconds a drain task hands over to a fresh task,
-    so no task runs into the cluster's timeout (``tryon.E007`` keeps it above the budget
-    plus the longest call).
+    Past ``budget`` seconds a drain task hands over to a fresh task, so no task runs into
+    the cluster's timeout (``tryon.E007`` keeps it above the budget plus the longest call).
     """
+    budget = tryon_settings.TICK_SECONDS if budget is None else budget
+    unmark_queued(DRAIN_LEASE)  # from here on, new work sends another drain
     policy = AliasPolicy()
     stop_at = time.monotonic() + budget
-    steps, size = 0, 1
+    steps = 0
     while batch := deque(due_for_drain(policy)):
         if len(batch) > 1:
             # More work than this drain's next step: have another drain queued, to help on
@@ -96,25 +85,17 @@ def drain_for(budget: float) -> int:
             ensure_drain()
         take, claimed = batch.popleft, 0
         while batch:
-            chunk = [take() for _ in range(min(size, len(batch)))]
-            held = claim_read_many(chunk, policy)
-            if not held:
+            job = take()
+            if start_read(job, policy):
+                run(job, submit, policy)
+            elif claim_read(job):
+                run(job, policy=policy)
+            else:
                 # Another drain works this batch from this end: go on from the other one,
                 # so that the two meet in the middle instead of colliding at every job.
                 take = batch.pop if take == batch.popleft else batch.popleft
                 continue
-            began = time.monotonic()
-            with batched():
-                for job, started in held:
-                    # A chunk that took long to work through: is each job still ours?
-                    if time.monotonic() - began > tryon_settings.LEASE_SECONDS / 4 and not renew(
-                        job
-                    ):
-                        continue
-                    run(job, submit if started else None, policy)
-                    steps, claimed = steps + 1, claimed + 1
-            per_step = (time.monotonic() - began) / len(held)
-            size = max(1, min(CHUNK_MAX, 2 * size, int(CHUNK_SECONDS / max(per_step, 1e-6))))
+            steps, claimed = steps + 1, claimed + 1
             if time.monotonic() >= stop_at:
                 ensure_drain()
                 return steps

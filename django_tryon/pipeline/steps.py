@@ -190,42 +190,10 @@ def poll_and_fetch(job: TryOnJob, provider: BaseProvider) -> None:
         fetch(job, provider)
 
 
-def poll_claimed(jobs: list[TryOnJob], policy: AliasPolicy) -> None:
-    """The ticker's polls of jobs it claimed together: each provider asked in turn, then
-    the answers "still running" and "ready" recorded in one transaction (a result that is
-    ready is fetched by a drain: the ticker sends one after its pass).
-
-    Errors and endings (failed, canceled) are handled job by job, as any step's."""
-    answers: list[tuple[TryOnJob, BaseProvider, ProviderJob]] = []
-    for job in jobs:
-        try:
-            provider = policy.provider(job.provider)
-            if provider is None:
-                fail_unconfigured(job)
-                continue
-            try:
-                pjob = provider.poll(provider_job(job))
-            except ProviderError as error:
-                on_error(job, provider, error)
-                continue
-            if pjob.state in (JobState.RUNNING, JobState.SUCCEEDED):
-                answers.append((job, provider, pjob))
-            else:
-                apply_state(job, provider, pjob, release=True)
-        except Exception:
-            logger.exception("Job %s: unexpected error while polling", job.pk)
-            write(job, next_check_at=later(tryon_settings.REDISPATCH_AFTER))
-    if not answers:
-        return
-    try:
-        with transaction.atomic():
-            for job, provider, pjob in answers:
-                apply_state(job, provider, pjob, release=True)
-    except Exception:
-        # Nothing recorded: the jobs are polled again once their (short) lease ends.
-        logger.exception(
-            "Polls of jobs %s: unexpected error while recording", [j.pk for j, *_ in answers]
-        )
+def poll_for_ticker(job: TryOnJob, provider: BaseProvider) -> None:
+    """The ticker's poll: a result that is ready is recorded, and fetched by a drain (the
+    ticker sends one after its pass: one message for every result it found ready)."""
+    poll(job, provider, release=True)
 
 
 def apply_state(

@@ -18,12 +18,12 @@ from ..conf import tryon_settings
 from ..models import TryOnJob
 from ..providers.base import PermanentError
 from .aliases import AliasPolicy
-from .claims import claim, claim_polls
-from .drains import drain_for, drainable
+from .claims import claim
+from .drains import drainable
 from .leases import TICK_LEASE, acquire_lease, create_leases, release_lease
 from .outcomes import finish_failed
 from .states import Step, step_q
-from .steps import poll_claimed
+from .steps import poll_for_ticker, run
 from .wakeups import ensure_drain, ensure_ticker
 
 # How long past its budget a ticker's lease lasts. A ticker that dies (a killed worker, a
@@ -32,51 +32,37 @@ from .wakeups import ensure_drain, ensure_ticker
 TICK_GRACE = 15.0
 # Shortest pause between two ticker passes, so a busy queue does not spin on the database.
 MIN_NAP = 0.05
-# Polls claimed in one UPDATE and recorded in one transaction.
-POLL_CHUNK = 25
 
 
 def tick(budget: float | None = None) -> None:
     """Poll due running jobs and send drains for other due jobs, for up to ``budget`` seconds.
 
     One ticker at a time (lease). It re-enqueues itself while active jobs remain, so a
-    worker is only ever held by this one task, never by each job in flight. While nothing
-    is due for polling it drains instead of sleeping, without its lease: a worker killed
-    in a drain's step then takes no polling down with it (the next ``ensure_ticker``
-    starts another ticker), and one that finds the lease taken on its return stops.
+    worker is only ever held by this one task, never by each job in flight.
     """
     budget = tryon_settings.TICK_SECONDS if budget is None else budget
-    stop_at = time.monotonic() + budget
     owner = acquire_lease(TICK_LEASE, budget + TICK_GRACE)
     if owner is None:
         return
     try:
+        stop_at = time.monotonic() + budget
         while True:
-            polled, drains_due = tick_pass()
+            polled = tick_once()
             if time.monotonic() >= stop_at:
                 break
             nap = seconds_to_next_due()
             if nap is None or nap > budget:
                 break
-            if polled:
-                continue
-            # Jobs due already and not polled are a drain's, or wait for a slot or an
-            # admin: look again after a poll interval at most, not at once.
-            pause = max(nap, MIN_NAP) if nap > 0 else tryon_settings.POLL_INTERVAL
-            pause = min(pause, max(0.0, stop_at - time.monotonic()), tryon_settings.POLL_INTERVAL)
-            if not drains_due:
-                time.sleep(pause)
-                continue
-            release_lease(TICK_LEASE, owner)
-            owner = None
-            if not drain_for(pause):
-                time.sleep(pause)  # due starts that wait (a cap, a paused alias): no spinning
-            owner = acquire_lease(TICK_LEASE, max(0.0, stop_at - time.monotonic()) + TICK_GRACE)
-            if owner is None:
-                return  # another ticker started while this one drained: it goes on
+            if not polled:
+                # Jobs due already and not polled are a drain's (sent) or wait for a slot or
+                # an admin: look again after a poll interval, not at once.
+                pause = max(nap, MIN_NAP) if nap > 0 else tryon_settings.POLL_INTERVAL
+                left = max(0.0, stop_at - time.monotonic())
+                # No drain here: a worker killed in a drain's step would take the ticker
+                # (and all polling) down with it until its lease ends.
+                time.sleep(min(pause, left, tryon_settings.POLL_INTERVAL))
     finally:
-        if owner is not None:
-            release_lease(TICK_LEASE, owner)
+        release_lease(TICK_LEASE, owner)
     # Checked after releasing, so a job that just became due is seen here or by ensure_ticker().
     # Jobs due later than one budget away (backoff, paused alias) are the sweep's to wake.
     nap = seconds_to_next_due()
@@ -103,13 +89,8 @@ def seconds_to_next_due(policy: AliasPolicy | None = None) -> float | None:
 
 
 def tick_once() -> int:
-    """One pass (``tick_pass``); returns how many jobs were polled."""
-    return tick_pass()[0]
-
-
-def tick_pass() -> tuple[int, bool]:
     """One pass: poll the due polls (``Step.POLL``), and send a drain if any due job is a
-    drain's. Returns how many jobs were polled, and whether a drain is owed."""
+    drain's. Returns how many jobs were polled."""
     now = timezone.now()
     policy = AliasPolicy()
     to_poll = list(
@@ -118,12 +99,13 @@ def tick_pass() -> tuple[int, bool]:
         .order_by("next_check_at", "pk")
         .values_list("pk", flat=True)[: tryon_settings.POLL_BATCH_SIZE]
     )
-    for start in range(0, len(to_poll), POLL_CHUNK):
-        poll_claimed(claim_polls(to_poll[start : start + POLL_CHUNK], TICK_GRACE), policy)
-    drains_due = drainable(timezone.now(), policy, policy.free_slots()).exists()
-    if drains_due:
+    for pk in to_poll:
+        job = claim(pk)
+        if job is not None:
+            run(job, poll_for_ticker, policy)
+    if drainable(timezone.now(), policy, policy.free_slots()).exists():
         ensure_drain()  # starts, retries, and the results this pass found ready
-    return len(to_poll), drains_due
+    return len(to_poll)
 
 
 def sweep() -> dict[str, int]:

@@ -8,41 +8,11 @@ message for one job (``advance``): it says that job changed, now.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Status, TryOnJob
 from .leases import DRAIN_LEASE, TICK_LEASE, enqueue, send_once
-
-# Inside ``batched()``: the wake-ups owed, sent once each when the block ends.
-_owed: ContextVar[set[str] | None] = ContextVar("tryon_wakeups_owed", default=None)
-
-
-@contextmanager
-def batched() -> Iterator[None]:
-    """Wake-ups asked for inside the block are sent once each when it ends (a drain's
-    chunk of submits wakes the ticker once, not once per job)."""
-    token = _owed.set(set())
-    try:
-        yield
-    finally:
-        owed = _owed.get() or set()
-        _owed.reset(token)
-        for lease, func in WAKEUPS:
-            if lease in owed:
-                _send(lease, func)
-
-
-def _send(lease: str, func: str) -> None:
-    owed = _owed.get()
-    if owed is None:
-        send_once(lease, func)
-    else:
-        owed.add(lease)
 
 
 def start() -> None:
@@ -55,17 +25,12 @@ def start() -> None:
 
 def ensure_drain() -> None:
     """Send a drain unless one is already on its way (a running drain doesn't count)."""
-    _send(DRAIN_LEASE, DRAIN_TASK)
+    send_once(DRAIN_LEASE, "django_tryon.tasks.drain")
 
 
 def ensure_ticker() -> None:
     """Start the ticker unless one runs or is already on its way."""
-    _send(TICK_LEASE, TICK_TASK)
-
-
-DRAIN_TASK = "django_tryon.tasks.drain"
-TICK_TASK = "django_tryon.tasks.tick"
-WAKEUPS = ((DRAIN_LEASE, DRAIN_TASK), (TICK_LEASE, TICK_TASK))
+    send_once(TICK_LEASE, "django_tryon.tasks.tick")
 
 
 def enqueue_advance(job_id: int) -> None:

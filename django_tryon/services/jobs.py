@@ -8,6 +8,7 @@ import io
 import json
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -312,19 +313,15 @@ def _request_tryon(
         fields.update(estimated_credits=estimate, next_check_at=now)
 
     stored: list[str] = []
+    # A job row alone is one INSERT, atomic by itself; files stored with it need a transaction.
     files_too = upload is not None or earlier is not None or bool(outfit)
-    if not files_too:
-        # The credits and the row in one transaction (one commit): refused, nothing is kept.
-        with transaction.atomic():
-            budget.reserve(estimate, source=source, at=now)
-            job = TryOnJob.objects.create(**fields)
-            pipeline.start()
-        return job
     keeps_photo = source == Source.SHOPPER and bool(owner)
     try:
-        # Files stored with the row: the credits are taken first and given back if the job
-        # isn't created after all, so no budget row lock is held while a file is stored.
-        with budget.reserved(estimate, source=source, at=now), transaction.atomic():
+        # Taken before anything is stored; given back if the job isn't created after all.
+        with (
+            budget.reserved(estimate, source=source, at=now),
+            transaction.atomic() if files_too else nullcontext(),
+        ):
             if upload is not None and upload.content is not None and keeps_photo:
                 # A shopper's upload becomes the visit's photo: stored once, reused after.
                 photo, name = photos.keep_photo(
