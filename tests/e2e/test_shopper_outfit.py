@@ -127,7 +127,9 @@ def top_then_chinos(page, shop, tmp_path) -> None:
     page.wait_for_function("document.querySelector('[data-tryon-result]').naturalWidth > 0")
 
 
-def test_both_garments_of_the_outfit_go_in_the_bag_from_the_result(page, shop, settings, tmp_path):
+def test_both_garments_of_the_outfit_go_in_the_bag_from_the_result(
+    page, shop, settings, artifacts, tmp_path
+):
     settings.TRYON = {
         **settings.TRYON,
         "ADD_TO_CART": {"URL": "catalog:bag_add", "FIELDS": {"quantity": "1"}},
@@ -146,6 +148,7 @@ def test_both_garments_of_the_outfit_go_in_the_bag_from_the_result(page, shop, s
     dialog = page.locator("[data-tryon-dialog]")
     add_chinos = dialog.get_by_role("button", name="Add Slim Chinos to bag")
     assert add_chinos.is_visible()
+    no_serious_findings(page, artifacts, "outfit-add-to-bag")
     add_chinos.click()
     page.wait_for_function("window.__changed === 1")
     dialog.get_by_role("button", name="Add to bag", exact=True).click()
