@@ -18,7 +18,8 @@ E012      a provider option that its backend doesn't declare (a typo?)
 E013      ``PRIVATE_STORAGE`` would serve job files (shoppers' photos) at public URLs
 E014      ``PRIVATE_STORAGE`` is not in ``STORAGES`` and ``MEDIA_ROOT`` is not set
 E015      ``PRODUCT_ADAPTER`` doesn't import, or ``PRODUCT_MODELS`` names an unknown model
-E016      a photo check threshold (``PHOTO_MIN_*``, ``PHOTO_MAX_BRIGHTNESS``) is out of range
+E016      a photo check threshold (``PHOTO_MIN_*``, ``PHOTO_MAX_BRIGHTNESS``,
+          ``PHOTO_FULL_BODY_MAX_ASPECT``) is out of range
 E017      ``ADD_TO_CART`` has no ``URL``, or one that neither reverses nor is a path
 W001      a provider allows private URLs while ``DEBUG`` is off
 W002      ``TRYON`` has a key that the app doesn't know (a typo?)
@@ -241,6 +242,7 @@ PHOTO_THRESHOLDS = {
     "PHOTO_MAX_BRIGHTNESS": (0, 255, "a grey level, 0-255"),
     "PHOTO_MIN_CONTRAST": (0, 128, "a standard deviation of grey levels, 0-128"),
     "PHOTO_MIN_SHARPNESS": (0, 1, "an edge steepness, 0-1"),
+    "PHOTO_FULL_BODY_MAX_ASPECT": (0.1, 10, "a width / height ratio"),
 }
 
 

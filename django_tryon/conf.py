@@ -58,11 +58,13 @@ DEFAULTS: dict[str, Any] = {
     # must reach (below: too dark); grey level under which the darkest 5% lie, when half
     # the photo is clipped white (above: too bright); standard deviation of the grey
     # levels of a 64-pixel copy (below: nearly uniform); edge steepness, 0-1 (below: blurred).
+    # For a full-body garment, the widest width / height a full-length photo may have.
     "PHOTO_MIN_SHORT_EDGE": 512,
     "PHOTO_MIN_BRIGHTNESS": 78.0,
     "PHOTO_MAX_BRIGHTNESS": 110.0,
     "PHOTO_MIN_CONTRAST": 12.0,
     "PHOTO_MIN_SHARPNESS": 0.34,
+    "PHOTO_FULL_BODY_MAX_ASPECT": 0.85,
     # Results downloaded from a provider larger than this are refused.
     "MAX_RESULT_BYTES": 30 * 1024 * 1024,
     # Pipeline timing (seconds).

@@ -71,6 +71,7 @@ class ErrorCode(enum.StrEnum):
     TOO_MANY_PIXELS = "too_many_pixels"
     TRUNCATED_IMAGE = "truncated_image"
     PHOTO_TOO_SMALL = "photo_too_small"
+    PHOTO_NOT_FULL_LENGTH = "photo_not_full_length"
     PHOTO_UNIFORM = "photo_uniform"
     PHOTO_TOO_DARK = "photo_too_dark"
     PHOTO_TOO_BRIGHT = "photo_too_bright"
@@ -188,6 +189,10 @@ MESSAGES: dict[str, Any] = {
     ),
     ErrorCode.PHOTO_REQUIRED: _("Please choose a photo of yourself first."),
     # The photo checks (django_tryon.photo_checks), in the order they are asked.
+    ErrorCode.PHOTO_NOT_FULL_LENGTH: _(
+        "This garment needs a full-length photo. Please use an upright photo that shows "
+        "you from head to feet."
+    ),
     ErrorCode.PHOTO_TOO_DARK: _(
         "This photo is too dark. Please take it somewhere brighter, with the light in front of you."
     ),

@@ -1,9 +1,13 @@
 """Photo checks: refuse a shopper's photo that can't make a good try-on, before any credit.
 
-Five questions, asked in this order so that each refusal names the real problem:
+Five questions, asked in this order so that each refusal names the real problem (and
+for a full-body garment a sixth, right after the first):
 
 1. **Too small**: the short edge is under ``PHOTO_MIN_SHORT_EDGE`` pixels (read from the
    header; nothing is decoded).
+   **Not full length** (``full_body`` garments only): width / height is over
+   ``PHOTO_FULL_BODY_MAX_ASPECT``: a landscape or square photo can't show a person from
+   head to feet (also from the header).
 2. **Too dark**: even its highlights are dim: the grey level that the brightest 3% of the
    photo reaches is under ``PHOTO_MIN_BRIGHTNESS``. Asked before "uniform": an
    underexposed photo also has little contrast, and its shopper needs light, not another
@@ -54,6 +58,8 @@ from .conf import tryon_settings
 from .errors import MESSAGES, ErrorCode
 from .imaging import _freed, check_decoded_size, decoding
 
+FULL_BODY = "full_body"  # models.Category.FULL_BODY (no model import at check time)
+ORIENTATION_TAG, TURNED = 0x0112, (5, 6, 7, 8)  # EXIF orientations a quarter turn away
 WORKING_EDGE = 512  # long edge (px) of the grey copy every figure is measured on
 COARSE_EDGE = 64  # long edge of the copy whose contrast tells a blank photo
 EDGE_WINDOW = 7  # side (px) of the window whose max - min is an edge's contrast
@@ -82,13 +88,19 @@ class PhotoMeasures:
 def verdict(measures: PhotoMeasures, *, category: str | None = None) -> ErrorCode | None:
     """The first problem of the photo, in the order of the module's docstring, or None.
 
-    ``category`` (``upper_body``, ``lower_body``, ``full_body``) is the garment's: what is
-    asked today is the same for each; it is here so that a category's own needs (a
-    full-body photo for a dress) join the same order.
+    ``category`` (``upper_body``, ``lower_body``, ``full_body``) is the garment's: a
+    full-body garment (a dress, a jumpsuit) needs a full-length photo, so for it a photo
+    wider than ``PHOTO_FULL_BODY_MAX_ASPECT`` (width / height: a landscape or square one)
+    is refused right after "too small" (both read the header only).
     """
     settings = tryon_settings
     if min(measures.width, measures.height) < settings.PHOTO_MIN_SHORT_EDGE:
         return ErrorCode.PHOTO_TOO_SMALL
+    if (
+        category == FULL_BODY
+        and measures.width > settings.PHOTO_FULL_BODY_MAX_ASPECT * measures.height
+    ):
+        return ErrorCode.PHOTO_NOT_FULL_LENGTH
     if measures.highlights < settings.PHOTO_MIN_BRIGHTNESS:
         return ErrorCode.PHOTO_TOO_DARK
     if measures.clipped >= WASHED_OUT_SHARE and measures.shadows > settings.PHOTO_MAX_BRIGHTNESS:
@@ -193,10 +205,12 @@ def measure_photo(fileobj: IO[bytes]) -> PhotoMeasures:
     try:
         with _freed(Image.open(fileobj)) as image:
             width, height = image.size
+            if image.getexif().get(ORIENTATION_TAG) in TURNED:  # a phone's upright photo
+                width, height = height, width
             if min(width, height) < tryon_settings.PHOTO_MIN_SHORT_EDGE:
                 return PhotoMeasures(width, height)
             # A JPEG is decoded at the smallest scale still at least WORKING_EDGE.
-            # Orientation changes none of the figures, so none is applied.
+            # Orientation changes none of the other figures, so none is applied.
             image.draft("L", (WORKING_EDGE, WORKING_EDGE))
             check_decoded_size(image)
             with _freed(decoding(_gray_copy, image)) as gray:

@@ -160,6 +160,7 @@ def test_a_person_in_dark_clothes_against_a_dark_wall_with_a_lit_face_passes():
 def test_every_refusal_has_its_own_words_in_english_and_german():
     codes = [
         ErrorCode.PHOTO_TOO_DARK,
+        ErrorCode.PHOTO_NOT_FULL_LENGTH,
         ErrorCode.PHOTO_TOO_BRIGHT,
         ErrorCode.PHOTO_UNIFORM,
         ErrorCode.PHOTO_BLURRED,
@@ -242,6 +243,48 @@ def test_the_verdict_takes_the_garments_category():
     for category in (None, "upper_body", "lower_body", "full_body"):
         assert verdict(sharp, category=category) is None
         assert code_of(make_image(), category=category) == USABLE
+
+
+def test_a_full_body_garment_refuses_a_landscape_or_square_photo_and_says_so():
+    for size in ((800, 640), (700, 700)):
+        error = refusal(make_image(size), category="full_body")
+        assert error is not None and error.code == ErrorCode.PHOTO_NOT_FULL_LENGTH
+        assert "full-length" in " ".join(error.messages)
+    with translation.override("de"):
+        assert "Ganzkörperfoto" in str(MESSAGES[ErrorCode.PHOTO_NOT_FULL_LENGTH])
+
+
+def test_the_same_landscape_photo_is_fine_for_a_top_or_a_bottom():
+    for category in (None, "upper_body", "lower_body"):
+        assert code_of(make_image((800, 640)), category=category) == USABLE
+
+
+def test_an_upright_phone_photo_stored_sideways_is_full_length():
+    sideways = person().transpose(Image.Transpose.ROTATE_90)  # 800x640 pixels
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees to show": the phone was held upright
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", quality=92, exif=exif)
+    assert code_of(out.getvalue(), category="full_body") == USABLE
+
+
+def test_no_usable_portrait_of_the_evaluation_set_is_refused_for_a_dress():
+    portraits = [
+        s
+        for s in photo_set.samples()
+        if s.label == USABLE and "crop" not in s.name and s.base not in ("astronaut", "camera")
+    ]
+    assert len(portraits) >= 20
+    refused = [s.id for s in portraits if code_of(s.build(), category="full_body") != USABLE]
+    assert refused == []
+
+
+def test_the_full_body_aspect_is_a_setting(settings):
+    square = make_image((700, 700))
+    settings.TRYON = {**settings.TRYON, "PHOTO_FULL_BODY_MAX_ASPECT": 1.0}
+    assert code_of(square, category="full_body") == USABLE
+    landscape = PhotoMeasures(800, 640, highlights=230, contrast=50, sharpness=0.7)
+    assert verdict(landscape, category="full_body") == ErrorCode.PHOTO_NOT_FULL_LENGTH
 
 
 def test_percentiles_of_a_histogram():

@@ -43,6 +43,7 @@ class Look:
     garment: Garment
     name: str
     image_url: str
+    product: Any = None  # the shop's product the garment is attached to (its own cart form)
 
 
 def offered_products(
@@ -69,7 +70,7 @@ def looks_for(
         if candidate is None or candidate.category == garment.category or not candidate.image:
             continue
         name = candidate.name or adapter.name(other)
-        looks.append(Look(candidate, name, candidate.image.url))
+        looks.append(Look(candidate, name, candidate.image.url, other))
         if len(looks) >= MAX_LOOKS:
             break
     return looks

@@ -102,6 +102,19 @@ def cart_form(product: models.Model, request: Any, uid: str) -> CartForm | None:
     return form
 
 
+def look_carts(offered: list[looks.Look], request: Any, uid: str) -> list[dict[str, Any]]:
+    """The add-to-cart form of each garment "Complete the look" offers (those the shop has)."""
+    found = []
+    for look in offered:
+        form = cart_form(look.product, request, f"{uid}-{look.garment.pk}")
+        if form is not None:
+            product = _product_label(look.product)
+            found.append(
+                {"garment": look.garment.pk, "product": product, "name": look.name, "cart": form}
+            )
+    return found
+
+
 @register.simple_tag(takes_context=True)
 def tryon_widget(
     context: template.Context,
@@ -125,6 +138,7 @@ def tryon_widget(
         return mark_safe("")
     uid = f"tryon-{garment.pk}-{secrets.token_hex(3)}"
     name = garment.name or get_adapter().name(product)
+    offered = looks.looks_for(product, garment, request, outfit_with)
     config = {
         "createUrl": reverse("django_tryon:shopper-jobs"),
         "visitUrl": reverse("django_tryon:shopper-visit"),
@@ -148,7 +162,8 @@ def tryon_widget(
             "category": garment.category,  # the guidance: what photo this garment needs
             "consent_text": shopper.consent_text(),
             "prompt_mode": shopper.prompt_mode_enabled(),
-            "looks": looks.looks_for(product, garment, request, outfit_with),
+            "looks": offered,
+            "look_carts": look_carts(offered, request, uid),
             "max_prompt": shopper.MAX_PROMPT_LENGTH,
             "retention_hours": tryon_settings.SHOPPER_RETENTION_HOURS,
             "cart": cart_form(product, request, uid),

@@ -128,6 +128,19 @@ def test_bad_photos_are_refused(shopper, garment, case, refusals):
     assert refusals == [response.json()["code"]]
 
 
+def test_a_landscape_photo_for_a_dress_is_refused_before_any_credit(shopper, garment):
+    garment.category = "full_body"
+    garment.save(update_fields=["category"])
+    response = shopper.upload(garment, make_image((800, 640)))
+    assert_refused(response, 400, "photo_not_full_length")
+
+
+def test_the_same_landscape_photo_for_a_top_is_accepted(shopper, garment):
+    assert garment.category == "upper_body"
+    response = shopper.upload(garment, make_image((800, 640)))
+    assert response.status_code == 201, response.content
+
+
 def test_40_mb_file_is_refused_unread(shopper, garment):
     response = shopper.upload(garment, b"\xff\xd8\xff" + b"\0" * (40 * 2**20))
     assert_refused(response, 413, "file_too_large")

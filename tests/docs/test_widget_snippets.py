@@ -49,7 +49,10 @@ def test_documented_template_hooks_are_the_ones_the_script_uses():
         re.findall(r"`(data-(?:tryon-[a-z-]+|step))`", section("## Overriding the templates"))
     )
     assert documented == used, f"undocumented: {used - documented}; gone: {documented - used}"
-    template = (ROOT / "django_tryon/templates/django_tryon/widget.html").read_text()
+    templates = ROOT / "django_tryon/templates/django_tryon"
+    template = "".join(
+        (templates / name).read_text() for name in ("widget.html", "includes/cart_form.html")
+    )
     assert all(hook in template for hook in used)
 
 
@@ -152,7 +155,8 @@ def test_own_cart_listener_handles_the_documented_event():
     # tests/e2e/test_shopper_cart.py runs it in Chromium on the example shop.
     script = read_snippet("widget/own_cart.js")
     assert '"tryon:add_to_cart"' in script and "preventDefault()" in script
-    assert "[data-tryon-cart]" in script
+    assert "event.detail.form" in script  # the form submitted: this product's or a look's
+    assert "form: e.target" in (STATIC / "tryon.js").read_text()
     assert "cancelable: true" in (STATIC / "tryon.js").read_text()
 
 

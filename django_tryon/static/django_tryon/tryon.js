@@ -63,12 +63,12 @@
   // The server may start the shopper's session with a batch, as with a photo: the two never
   // travel together (holds), or one session could overwrite the other.
   var queue = [], sendTo = null, sendTimer = null, sending = Promise.resolve(), holds = 0;
-  function track(widget, type) {
+  function track(widget, type, product) {
     var url = widget.config.eventsUrl;
     if (!url) return;
     sendTo = { url: url, csrf: widget.csrf() };
     // The product as "app_label.model:pk", unambiguous when several models are products.
-    queue.push({ type: type, product: widget.config.product, job: widget.job ? widget.job.token : null });
+    queue.push({ type: type, product: product || widget.config.product, job: widget.job ? widget.job.token : null });
     if (!sendTimer) sendTimer = setTimeout(flush, 2000);
   }
   function flush() {
@@ -149,10 +149,12 @@
 
   // The shop's own add-to-cart form under the result: an ordinary post to the shop, unless
   // a tryon:add_to_cart listener calls preventDefault() (a shop with a cart of its own).
+  // A garment added by "Complete the look" has its own form, naming its own product.
   TryOn.prototype.addToCart = function (e) {
-    track(this, "add_to_cart");
+    var product = e.target.getAttribute("data-product") || this.config.product;
+    track(this, "add_to_cart", product);
     send();
-    if (!this.emit("add_to_cart", {}, { job: this.job ? this.job.token : null })) e.preventDefault();
+    if (!this.emit("add_to_cart", { product: product }, { job: this.job ? this.job.token : null, form: e.target })) e.preventDefault();
   };
 
   TryOn.prototype.show = function (step) {
@@ -454,6 +456,7 @@
   };
 
   // "Complete the look": another garment tried on with this result, as one new job.
+  // worn: the categories on the picture and the garments added (their cart forms show).
   TryOn.prototype.bindLook = function () {
     var self = this;
     this.worn = [this.config.category];
@@ -468,6 +471,7 @@
       li.hidden = worn.indexOf(li.getAttribute("data-category")) >= 0;
       if (!li.hidden) left++;
     });
+    all(this.root, "[data-tryon-look-cart]").forEach(function (f) { f.hidden = worn.indexOf(f.getAttribute("data-tryon-look-cart")) < 0; });
     box.hidden = !left;
   };
   TryOn.prototype.look = async function (button) {
@@ -487,7 +491,7 @@
     }
     if (generation !== this.generation) return;
     if (!answer.ok) return this.failed(answer.data.code ? answer.data : { code: "http_" + answer.status, message: this.t.generic });
-    this.worn = this.worn.concat(button.parentNode.getAttribute("data-category"));
+    this.worn = this.worn.concat(button.parentNode.getAttribute("data-category"), body.get("garment"));
     this.update(answer.data);
   };
 
