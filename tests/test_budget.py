@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from django_tryon import budget
-from django_tryon.models import CreditBudget, Source, Status, TryOnJob
+from django_tryon.models import CreditBudget, ShopperPhoto, Source, Status, TryOnJob
 from django_tryon.pipeline import cancel
 from django_tryon.services import request_tryon
 from django_tryon.services.jobs import _request_tryon  # shopper plumbing: source, owner
@@ -100,15 +100,17 @@ def test_a_reused_result_takes_nothing(costly, garment, model_photo, drive):
 def test_a_job_that_fails_to_be_created_gives_its_credits_back(
     costly, garment, jpeg_photo, monkeypatch
 ):
-    from django_tryon.services import jobs
+    from django_tryon.services import jobs, photos
 
     def broken_save(*args, **kwargs):
         raise OSError("storage down")
 
-    monkeypatch.setattr(jobs, "get_private_storage", lambda: type("S", (), {"save": broken_save})())
+    broken = lambda: type("S", (), {"save": broken_save})()  # noqa: E731
+    monkeypatch.setattr(jobs, "get_private_storage", broken)
+    monkeypatch.setattr(photos, "get_private_storage", broken)  # a shopper's visit photo
     with pytest.raises(OSError):
         _request_tryon(garment, jpeg_photo, source=Source.SHOPPER, owner="o")
-    assert not TryOnJob.objects.exists()
+    assert not TryOnJob.objects.exists() and not ShopperPhoto.objects.exists()
     assert budget.committed(budget.SHOPPER) == 0 == budget.committed(budget.ALL)
 
 
