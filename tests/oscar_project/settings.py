@@ -103,6 +103,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 OSCAR_DEFAULT_CURRENCY = "EUR"
+# Guest checkout: Oscar decides it when its URLs load (login_required or not), once per
+# process, so a test can't switch it on later.
+OSCAR_ALLOW_ANON_CHECKOUT = True
 # The Oscar page's TRYON key (docs/oscar.md, block oscar/settings_tryon.py); the rest is the suite's.
 TRYON = {
     **TRYON,  # noqa: F405

@@ -87,10 +87,7 @@ def checkout(client: Client, product, quantity: int = 1) -> None:
     assert "thank-you" in response.request["PATH_INFO"], response.redirect_chain
 
 
-def test_an_order_from_oscars_checkout_is_attributed_to_the_shoppers_try_on(
-    catalogue, country, settings
-):
-    settings.OSCAR_ALLOW_ANON_CHECKOUT = True
+def test_an_order_from_oscars_checkout_is_attributed_to_the_shoppers_try_on(catalogue, country):
     shirt = catalogue["shirt"]
     tried, browsed = Client(), Client()
     send_events(tried, {"type": "view", "product": str(shirt.pk)})
