@@ -198,3 +198,33 @@ def test_a_top_and_trousers_together_on_each_provider_emulator(page, emulated_sh
         .endswith(f"/jobs/{outfit.token}/result/")
     )
     assert page.locator("[data-tryon-look]").is_hidden()
+
+
+def test_complete_the_look_on_a_phone(browser, shop, artifacts, tmp_path):
+    from tests.e2e.test_shopper_flow import MOBILE
+
+    context = browser.new_context(**MOBILE)
+    page = context.new_page()
+    page.goto(shop.product_url)
+    page.get_by_role("button", name="Try it on").tap()
+    page.wait_for_selector("[data-tryon-dialog][open]")
+    choose(page, person_photo(tmp_path / "me.jpg"))
+    page.get_by_label("I agree that my photo is sent").tap()
+    page.get_by_role("button", name="Create my try-on").tap()
+    wait_for_step(page, "result")
+    look = page.get_by_role("button", name="Add Slim Chinos")
+    look.scroll_into_view_if_needed()
+    box = look.bounding_box()
+    width = MOBILE["viewport"]["width"]
+    assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+    look.tap()
+    wait_for_step(page, "progress", timeout=5_000)
+    wait_for_step(page, "result", timeout=60_000)
+    page.wait_for_function("document.querySelector('[data-tryon-result]').naturalWidth > 0")
+    assert [g.category for g in job_of(latest_token()).outfit_garments()] == [
+        "upper_body",
+        "lower_body",
+    ]
+    page.screenshot(path=str(artifacts / "shopper-outfit-mobile.png"))
+    context.close()
