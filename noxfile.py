@@ -78,7 +78,6 @@ POSTGRES_SKIPS = [
                 "fashn",
                 "magichour",
                 "vertex",
-                "vertex_faults",
                 "http",
                 "garments",
             )

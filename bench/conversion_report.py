@@ -15,13 +15,18 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from common import report, setup_django
 
 PRODUCTS = 50
 PRICES = [Decimal(p) for p in ("19.00", "29.00", "59.00", "89.00", "129.00")]
+
+
+def price(product: Any) -> Decimal:
+    return PRICES[product.pk % len(PRICES)]
 
 
 def main() -> None:
@@ -32,20 +37,14 @@ def main() -> None:
 
     setup_django()
     from django.contrib.auth.models import User
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from django_tryon.models import (
-        EventKind,
-        Garment,
-        RecordedOrder,
-        RecordedOrderLine,
-        ShopperEvent,
-    )
+    from django_tryon.models import Garment, RecordedOrder, RecordedOrderLine, ShopperEvent
     from django_tryon.services.conversion_report import conversion_report, default_period
+    from django_tryon.testing.shoppers import Odds, made_up_order, made_up_shopper
     from tests.shop.models import Product
 
     User.objects.create_superuser("bench", password="bench")
@@ -67,7 +66,8 @@ def main() -> None:
         )
         for p in products
     )
-    content_type = ContentType.objects.get_for_model(Product)
+    # Shoppers with a try-on add to cart twice as often as the others.
+    odds = Odds(open=0.4, result=0.6, add_tried=0.3, add_untried=0.15, order=0.5)
     rng = random.Random(14)
     now = timezone.now()
     made = {"events": 0, "shoppers": 0, "orders": 0}
@@ -79,58 +79,12 @@ def main() -> None:
             made["shoppers"] += 1
             owner = f"{made['shoppers']:064x}"
             when = now - timedelta(days=rng.randrange(30), minutes=rng.randrange(600))
-            expires = when + timedelta(days=90)
-
-            def event(
-                kind: str,
-                product: Product,
-                credits: int = 0,
-                owner: str = owner,
-                when: datetime = when,
-                expires: datetime = expires,
-            ) -> ShopperEvent:
-                return ShopperEvent(
-                    kind=kind,
-                    owner=owner,
-                    content_type=content_type,
-                    object_id=str(product.pk),
-                    credits=credits,
-                    day=timezone.localdate(when),
-                    created_at=when,
-                    expires_at=expires,
-                )
-
-            bought = []
-            for product in rng.sample(products, rng.randint(1, 3)):
-                events.append(event(EventKind.VIEW, product))
-                tried = False
-                if rng.random() < 0.4:
-                    events.append(event(EventKind.OPEN, product))
-                    if rng.random() < 0.6:
-                        events.append(event(EventKind.RESULT, product, credits=1))
-                        tried = True
-                if rng.random() < (0.3 if tried else 0.15):
-                    events.append(event(EventKind.ADD_TO_CART, product))
-                    if rng.random() < 0.5:
-                        bought.append(product)
+            made_events, bought = made_up_shopper(rng, products, odds, owner=owner, when=when)
+            events.extend(made_events)
             if bought:
-                order = RecordedOrder(owner=owner, created_at=when, expires_at=expires)
+                order, order_lines = made_up_order(owner, bought, price, created_at=when)
                 orders.append(order)
-                for product in bought:
-                    price = PRICES[product.pk % len(PRICES)]
-                    lines.append(
-                        RecordedOrderLine(
-                            order=order,
-                            owner=owner,
-                            created_at=when,
-                            content_type=content_type,
-                            object_id=str(product.pk),
-                            quantity=1,
-                            unit_price=price,
-                            value=price,
-                        )
-                    )
-                    order.total += price
+                lines.extend(order_lines)
         ShopperEvent.objects.bulk_create(events, batch_size=2000)
         RecordedOrder.objects.bulk_create(orders, batch_size=2000)
         for line in lines:

@@ -17,9 +17,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +36,7 @@ from ..services.conversion_report import (
 )
 from ..services.intervals import MIN_SAMPLE, Difference
 from .charts import stacked_bars
-from .overview_entry import SEE_JOBS
+from .page_entry import PageEntryAdmin, PageView
 from .pages import render_page
 
 DAYS = 30
@@ -193,37 +192,16 @@ def _is_number(cell: str) -> bool:
 
 
 @admin.register(ConversionReport)
-class ConversionReportAdmin(admin.ModelAdmin):
-    """The report is this proxy's changelist: listed in the indexes like a model."""
+class ConversionReportAdmin(PageEntryAdmin):
+    """The conversion report's page, with its CSV export."""
 
     class Media:
         css = {"all": ["django_tryon/admin/tryon.css"]}
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return any(request.user.has_perm(permission) for permission in SEE_JOBS)
+    def more_views(self) -> list[PageView]:
+        return [("export.csv", "export", self.export_view)]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        wrap = self.admin_site.admin_view
-        return [
-            path("", wrap(self.changelist_view), name="{}_{}_changelist".format(*info)),
-            path("export.csv", wrap(self.export_view), name="{}_{}_export".format(*info)),
-        ]
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def page_view(self, request: HttpRequest) -> HttpResponse:
         site = self.admin_site.name
         title = _("Conversion report")
         app = reverse(f"{site}:app_list", kwargs={"app_label": self.opts.app_label})
@@ -245,6 +223,5 @@ class ConversionReportAdmin(admin.ModelAdmin):
         )
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        self.require_view(request)
         return csv_response(request)

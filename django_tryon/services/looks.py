@@ -12,10 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
-from PIL import Image
 
 from .. import signals
 from ..adapters import get_adapter
@@ -27,8 +25,8 @@ from .outfits import MAX_OUTFIT_GARMENTS
 from .shopper import (
     garment_for_shopper,
     get_shopper_job,
-    take_rate_limits,
-    validation_error_to_shopper,
+    rate_limited,
+    refusals_announced,
     widget_garment,
 )
 
@@ -83,7 +81,7 @@ def complete_look(request: HttpRequest, token: str, data: Mapping[str, Any]) -> 
     (a consent text changed since asks again: ``consent_changed``). Counted against the
     rate limits like any try-on; refused before anything is stored or spent.
     """
-    try:
+    with refusals_announced(request):
         base = get_shopper_job(request, token)
         if base.status != Status.SUCCEEDED or not base.result or not base.person_file:
             raise ShopperError(ErrorCode.OUTFIT_NOT_READY)
@@ -94,8 +92,7 @@ def complete_look(request: HttpRequest, token: str, data: Mapping[str, Any]) -> 
         categories = [g.category for g in garments]
         if len(set(categories)) != len(categories) or len(garments) > MAX_OUTFIT_GARMENTS:
             raise ShopperError(ErrorCode.OUTFIT_CATEGORIES)
-        refund = take_rate_limits(request, base.owner)
-        try:
+        with rate_limited(request, base.owner):
             # The visit's photo is worn again as it is (stored once); an older job's own
             # upload is read and stored with the new job.
             photo: ShopperPhoto | bytes
@@ -115,16 +112,5 @@ def complete_look(request: HttpRequest, token: str, data: Mapping[str, Any]) -> 
                 check_quality=False,
                 chain_from=base,
             )
-        except ValidationError as error:
-            refund()
-            raise validation_error_to_shopper(error) from None
-        except (Image.DecompressionBombError, SyntaxError, ValueError):
-            refund()
-            raise ShopperError(ErrorCode.NOT_AN_IMAGE) from None
-    except ShopperError as error:
-        signals.shopper_request_refused.send(
-            sender=TryOnJob, request=request, code=error.code, message=error.message
-        )
-        raise
     signals.shopper_job_requested.send(sender=TryOnJob, job=job, request=request)
     return job

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import IO, Any
 
@@ -372,6 +373,37 @@ def validation_error_to_shopper(error: ValidationError) -> ShopperError:
     return ShopperError(code, " ".join(str(m) for m in error.messages), retry_after=retry_after)
 
 
+@contextmanager
+def rate_limited(request: HttpRequest, owner: str) -> Iterator[None]:
+    """Count the request made in this block against the rate limits (``take_rate_limits``).
+
+    The block's refusal of the input (a ``ValidationError``, or an image Pillow can't
+    re-encode) becomes a ``ShopperError`` and gives the session's hit back.
+    """
+    refund = take_rate_limits(request, owner)
+    try:
+        yield
+    except ValidationError as error:
+        refund()
+        raise validation_error_to_shopper(error) from None
+    except (Image.DecompressionBombError, SyntaxError, ValueError):
+        # Pillow's last word on an image that passed validation but can't be re-encoded.
+        refund()
+        raise ShopperError(ErrorCode.NOT_AN_IMAGE) from None
+
+
+@contextmanager
+def refusals_announced(request: HttpRequest) -> Iterator[None]:
+    """Send ``shopper_request_refused`` for a ``ShopperError`` leaving the block, then re-raise."""
+    try:
+        yield
+    except ShopperError as error:
+        signals.shopper_request_refused.send(
+            sender=TryOnJob, request=request, code=error.code, message=error.message
+        )
+        raise
+
+
 def create_shopper_job(
     request: HttpRequest, data: Mapping[str, Any], photo: IO[bytes] | None
 ) -> TryOnJob:
@@ -381,7 +413,7 @@ def create_shopper_job(
     and ``prompt`` in prompt mode); ``photo`` is the uploaded file. Cheap checks come
     first, the rate limits next, the image checks (inside ``request_tryon``) last.
     """
-    try:
+    with refusals_announced(request):
         garment = garment_for_shopper(data.get("garment"), request)
         version = str(tryon_settings.CONSENT_VERSION)
         # No upload but the visit's photo: the consent given with it covers this try-on.
@@ -406,8 +438,7 @@ def create_shopper_job(
             )
         # Limits first, with an owner not yet in the session: a refusal creates no session.
         owner = owners.new_owner(request)
-        refund = take_rate_limits(request, owner)
-        try:
+        with rate_limited(request, owner):
             job = _request_tryon(
                 None if prompt else garment,
                 person,
@@ -417,18 +448,6 @@ def create_shopper_job(
                 owner=owner,
                 consent_version=version,
             )
-        except ValidationError as error:
-            refund()
-            raise validation_error_to_shopper(error) from None
-        except (Image.DecompressionBombError, SyntaxError, ValueError):
-            # Pillow's last word on an image that passed validation but can't be re-encoded.
-            refund()
-            raise ShopperError(ErrorCode.NOT_AN_IMAGE) from None
-    except ShopperError as error:
-        signals.shopper_request_refused.send(
-            sender=TryOnJob, request=request, code=error.code, message=error.message
-        )
-        raise
     owners.keep_owner(request)
     signals.shopper_job_requested.send(sender=TryOnJob, job=job, request=request)
     return job

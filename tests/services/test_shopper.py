@@ -8,10 +8,13 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.translation import override
+from PIL import Image
 
+from django_tryon import signals
 from django_tryon.conf import DEFAULTS
 from django_tryon.models import ShopperPhoto, Source, Status, TryOnJob
 from django_tryon.services import session_jobs, shopper
@@ -89,6 +92,46 @@ def test_a_refusal_by_the_ip_limit_gives_the_session_hit_back(settings):
         shopper.take_rate_limits(request_with_session(), "owner-b")  # the IP's second try
     settings.TRYON = {**settings.TRYON, "RATE_LIMITS": {"SESSION": "1/h"}}
     shopper.take_rate_limits(request_with_session(), "owner-b")  # its hit wasn't kept
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("refusal", "code"),
+    [
+        (ValidationError("Too dark.", code="photo_too_dark"), "photo_too_dark"),
+        (Image.DecompressionBombError("too many pixels"), "not_an_image"),
+        (ValueError("cannot write mode P as JPEG"), "not_an_image"),
+    ],
+)
+def test_an_input_refused_inside_rate_limited_gives_the_session_hit_back(settings, refusal, code):
+    settings.TRYON = {**settings.TRYON, "RATE_LIMITS": {"SESSION": "1/h"}}
+    request = request_with_session()
+    with pytest.raises(ShopperError) as refused, shopper.rate_limited(request, "owner"):
+        raise refusal
+    assert refused.value.code == code
+    with shopper.rate_limited(request, "owner"):  # the hit was given back: one try left
+        pass
+    with pytest.raises(ShopperError) as limited, shopper.rate_limited(request, "owner"):
+        pass
+    assert limited.value.code == "rate_limited"
+
+
+def test_a_refusal_leaving_refusals_announced_is_sent_and_raised_again():
+    request = request_with_session()
+    sent = []
+
+    def receiver(sender, **kwargs):
+        sent.append((kwargs["request"], kwargs["code"]))
+
+    signals.shopper_request_refused.connect(receiver)
+    try:
+        with pytest.raises(ShopperError), shopper.refusals_announced(request):
+            raise ShopperError("garment_not_found")
+        with shopper.refusals_announced(request):
+            pass  # nothing refused, nothing sent
+    finally:
+        signals.shopper_request_refused.disconnect(receiver)
+    assert sent == [(request, "garment_not_found")]
 
 
 def test_product_availability_by_duck_typing():
