@@ -189,3 +189,90 @@ def test_retention_deletes_the_photo_with_its_last_jobs(shopper, first):
     assert delete_expired() == 1
     assert not ShopperPhoto.objects.exists() and shopper_files() == []
     assert TryOnJob.objects.filter(source=Source.SHOPPER).count() == 0
+
+
+@pytest.fixture
+def chinos():
+    from tests.shop.models import Product
+
+    return create_garment(Product.objects.create(name="Chinos"), name="", category="lower_body")
+
+
+def cart_setting(settings) -> None:
+    settings.TRYON = {
+        **settings.TRYON,
+        "ADD_TO_CART": {"URL": "/bag/{pk}/add/", "FIELDS": {"quantity": "1"}, "LABEL": "Buy"},
+    }
+
+
+def test_a_reloaded_outfit_offers_each_garment_to_buy(
+    shopper, first, garment, chinos, drive, settings, django_assert_max_num_queries
+):
+    cart_setting(settings)
+    outfit = shopper.post(first["outfit_url"], {"garment": chinos.pk}).json()
+    drive()
+    with django_assert_max_num_queries(9):  # 5 for any visit, 2 per garment
+        result = shopper.get(f"{VISIT_URL}?garment={garment.pk}").json()["result"]
+    assert result["token"] == outfit["token"] and result["garments"] == 2
+    tee, trousers = garment.product, chinos.product
+    assert result["outfit"] == [
+        {
+            "garment": garment.pk,
+            "category": "upper_body",
+            "name": "Linen shirt",
+            "product": f"shop.product:{tee.pk}",
+            "add_to_cart": {
+                "action": f"/bag/{tee.pk}/add/",
+                "fields": {"quantity": "1"},
+                "label": "Buy",
+            },
+        },
+        {
+            "garment": chinos.pk,
+            "category": "lower_body",
+            "name": "Chinos",  # no garment name: the product's
+            "product": f"shop.product:{trousers.pk}",
+            "add_to_cart": {
+                "action": f"/bag/{trousers.pk}/add/",
+                "fields": {"quantity": "1"},
+                "label": "Buy",
+            },
+        },
+    ]
+    # The status poll itself stays as it was: no outfit, no cart, no extra query.
+    assert "outfit" not in shopper.get(outfit["url"]).json()
+
+
+def test_a_single_result_has_its_own_entry_and_none_for_a_product_not_sold_now(
+    shopper, first, garment, chinos, drive, settings
+):
+    body = shopper.get(f"{VISIT_URL}?garment={garment.pk}").json()["result"]
+    assert [(e["garment"], e["add_to_cart"]) for e in body["outfit"]] == [(garment.pk, None)]
+
+    cart_setting(settings)
+    shopper.post(first["outfit_url"], {"garment": chinos.pk})
+    drive()
+    chinos.product.is_published = False
+    chinos.product.save()
+    entries = shopper.get(f"{VISIT_URL}?garment={garment.pk}").json()["result"]["outfit"]
+    assert [e["garment"] for e in entries] == [garment.pk, chinos.pk]
+    assert entries[0]["add_to_cart"]["action"] == f"/bag/{garment.product.pk}/add/"
+    assert entries[1]["add_to_cart"] is None  # not offered now: nothing to buy
+
+
+def test_a_shops_django_form_gives_its_initial_values(rf):
+    from django import forms
+
+    from django_tryon.adapters import CartForm
+    from django_tryon.carts import as_json
+
+    class Quantity(forms.Form):
+        quantity = forms.IntegerField(initial=1, widget=forms.HiddenInput)
+        colour = forms.ChoiceField(choices=[("red", "Red"), ("blue", "Blue")])
+
+    cart = CartForm(action="/basket/add/7/", fields={"x": "y"}, form=Quantity(prefix="p"))
+    assert as_json(cart) == {
+        "action": "/basket/add/7/",
+        "fields": {"x": "y", "p-quantity": "1"},  # the open choice is the client's
+        "label": "",
+    }
