@@ -13,7 +13,7 @@ from typing import IO, Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .. import carts
+from .. import carts, imaging
 from ..adapters import get_adapter
 from ..errors import ErrorCode, ShopperError
 from ..lookups import parse_id
@@ -23,10 +23,12 @@ from . import owners, photos, shopper
 
 
 def photo_payload(photo: ShopperPhoto) -> dict[str, Any]:
-    """The visit's photo as the API shows it: its token, its image URL and its end."""
+    """The visit's photo as the API shows it: its token, its image's URLs and its end."""
+    url = reverse("django_tryon:shopper-photo", args=[photo.token])
     return {
         "token": photo.token,
-        "url": reverse("django_tryon:shopper-photo", args=[photo.token]),
+        "url": url,
+        "thumbnail_url": url + "thumbnail/",
         "expires_at": photo.expires_at.isoformat(),
     }
 
@@ -81,7 +83,23 @@ def visit_payload(request: HttpRequest, garment: Any = None) -> dict[str, Any]:
 
 
 def open_photo(photo: ShopperPhoto) -> IO[bytes]:
-    return get_private_storage().open(str(photo.image.name), "rb")
+    return open_file(str(photo.image.name))
+
+
+def open_file(name: str) -> IO[bytes]:
+    return get_private_storage().open(name, "rb")
+
+
+def stored_thumbnail(photo: ShopperPhoto) -> str:
+    """The name of the photo's stored thumbnail; "" for one stored before thumbnails were."""
+    name = photo.thumbnail_name
+    return name if name and get_private_storage().exists(name) else ""
+
+
+def made_thumbnail(photo: ShopperPhoto) -> bytes:
+    """A thumbnail made now from the photo itself, for a photo without a stored one."""
+    with open_photo(photo) as handle:
+        return imaging.thumbnail(handle)
 
 
 def delete_visit_photo(request: HttpRequest, token: str) -> int:

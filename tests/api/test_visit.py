@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from django_tryon import signals
 from django_tryon.models import ShopperPhoto, Source, Status, TryOnJob
 from django_tryon.storage import private_storage
 from tests.api.conftest import CREATE_URL, Shopper, shopper_files
-from tests.fixtures import create_garment
+from tests.fixtures import create_garment, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -276,3 +278,75 @@ def test_a_shops_django_form_gives_its_initial_values(rf):
         "fields": {"x": "y", "p-quantity": "1"},  # the open choice is the client's
         "label": "",
     }
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def thumbnail_of(shopper: Shopper, photo: dict) -> bytes:
+    response = shopper.get(photo["thumbnail_url"])
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    return body_of(response)
+
+
+def test_use_my_photo_is_a_small_thumbnail_stored_beside_the_photo(shopper, garment):
+    created = shopper.upload(garment, make_image((1536, 2048))).json()["photo"]
+    assert created["thumbnail_url"] == created["url"] + "thumbnail/"
+    stored = ShopperPhoto.objects.get()
+    assert (stored.image_width, stored.image_height) == (1536, 2048)
+    assert private_storage().exists(stored.thumbnail_name)
+
+    data = thumbnail_of(shopper, created)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (120, 160)
+    assert not image.info.get("exif") and not image.getexif()
+    full = body_of(shopper.get(created["url"]))
+    assert len(data) < 8_000 and len(data) * 10 < len(full), (len(data), len(full))
+
+
+def test_a_thumbnail_is_its_sessions_only(shopper, other_shopper, first):
+    for who in (other_shopper, Shopper()):
+        refused = who.get(first["photo"]["thumbnail_url"])
+        assert refused.status_code == 404 and refused.json()["code"] == "photo_gone"
+    assert shopper.get(first["photo"]["thumbnail_url"] + "x").status_code == 404
+
+
+def test_a_photo_stored_before_thumbnails_gets_one_made_on_request(shopper, first):
+    stored = ShopperPhoto.objects.get()
+    private_storage().delete(stored.thumbnail_name)
+    image = Image.open(io.BytesIO(thumbnail_of(shopper, first["photo"])))
+    assert image.format == "JPEG" and image.size == (128, 160)  # from the 640 x 800 photo
+    assert not private_storage().exists(stored.thumbnail_name)  # made, not stored
+
+
+def test_the_thumbnail_goes_with_the_photo(shopper, first, other_garment, drive):
+    reuse(shopper, other_garment, first["photo"]["token"])
+    drive()
+    thumb = ShopperPhoto.objects.get().thumbnail_name
+    assert private_storage().exists(thumb) and thumb in shopper_files()
+    assert shopper.delete(first["url"]).status_code == 204  # "Delete my photo now"
+    assert not private_storage().exists(thumb) and shopper_files() == []
+    assert shopper.get(first["photo"]["thumbnail_url"]).status_code == 404
+
+
+def test_retention_takes_the_thumbnail_too(shopper, first):
+    from django_tryon.services import delete_expired
+
+    past = timezone.now() - timedelta(seconds=1)
+    TryOnJob.objects.update(expires_at=past)
+    ShopperPhoto.objects.update(expires_at=past)
+    delete_expired()
+    assert shopper_files() == []
+
+
+def test_a_thumbnail_that_fails_leaves_no_photo_behind(shopper, garment, photo, monkeypatch):
+    from django_tryon.services import photos
+
+    def broken(fileobj):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(photos, "thumbnail", broken)
+    assert shopper.upload(garment, photo).status_code == 500
+    assert shopper_files() == [] and not ShopperPhoto.objects.exists()
