@@ -501,7 +501,7 @@
     this.visitPhoto = photo;
     var use = this.el("use");
     use.hidden = !photo;
-    if (photo) this.el("use-thumb").src = photo.url;
+    if (photo) this.el("use-thumb").src = photo.thumbnail_url;
     else this.el("use-thumb").removeAttribute("src");
     if (!this.photo) this.el("choose-label").textContent = photo ? this.t.choose_again : this.chooseText;
   };
