@@ -9,7 +9,8 @@
 
 ``ProductAdapter.add_to_cart_form`` answers from this setting unless an adapter overrides
 it (django-oscar's does). A URL that doesn't resolve is reported by ``tryon.E017``
-(``django_tryon.checks``).
+(``django_tryon.checks``). ``as_json`` gives the same form to a headless shop (the visit's
+document lists one per garment of a result).
 """
 
 from __future__ import annotations
@@ -46,3 +47,18 @@ def form_from_settings(product: Any) -> CartForm | None:
         fields=fields,
         label=str(config.get("LABEL") or ""),
     )
+
+
+def as_json(cart: CartForm) -> dict[str, Any]:
+    """``{"action", "fields", "label"}``: what to POST where, for a client that draws its own.
+
+    ``fields`` are the hidden fields and, for a shop's Django form, each of its fields that
+    has an initial value (e.g. Oscar's quantity). A choice the form leaves open (a variant)
+    is not in it: a headless client asks it as it does on its product page.
+    """
+    fields = dict(cart.fields)
+    for bound in cart.form or ():
+        value = bound.value()
+        if value not in (None, "", [], ()):
+            fields[bound.html_name] = str(value)
+    return {"action": cart.action, "fields": fields, "label": str(cart.label or "")}

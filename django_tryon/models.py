@@ -274,7 +274,8 @@ class ShopperPhoto(DigestedImage):
 
     Owned like jobs (``owner``: the hash of the session's secret); private storage; the
     consent given with the upload covers every try-on made from it. Deleting it deletes
-    every job made from it (``TryOnJob.shopper_photo`` cascades), results included.
+    every job made from it (``TryOnJob.shopper_photo`` cascades), results included. Its
+    thumbnail is stored beside it (``thumbnail_name``) and deleted with it.
     """
 
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
@@ -303,6 +304,13 @@ class ShopperPhoto(DigestedImage):
 
     def __str__(self) -> str:
         return f"Shopper photo #{self.pk}"
+
+    @property
+    def thumbnail_name(self) -> str:
+        """Its thumbnail's name in the private storage, beside it ("Use my photo")."""
+        name = str(self.image.name or "")
+        stem, dot, _ = name.rpartition(".")
+        return f"{stem}-thumb.jpg" if dot else ""
 
 
 class TryOnJobQuerySet(models.QuerySet["TryOnJob"]):

@@ -28,3 +28,5 @@ def delete_job_files(instance: TryOnJob, **kwargs: Any) -> None:
 @receiver(post_delete, sender=ShopperPhoto, dispatch_uid="tryon-shopper-photo-image")
 def delete_image(instance: Garment | ModelPhoto | ShopperPhoto, **kwargs: Any) -> None:
     delete_quietly(instance.image.name, instance.image.storage)
+    if isinstance(instance, ShopperPhoto):  # and its thumbnail, beside it
+        delete_quietly(instance.thumbnail_name, instance.image.storage)

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from django_tryon.imaging import normalize_photo, sniff_image_format, validate_image
+from django_tryon.imaging import normalize_photo, sniff_image_format, thumbnail, validate_image
 
 
 def encoded(image, fmt, **options):
@@ -186,3 +186,17 @@ def test_a_forked_process_decodes_on_threads_of_its_own(settings):
     process.start()
     process.join(30)
     assert process.exitcode == 0
+
+
+def test_a_thumbnail_is_small_upright_and_without_metadata():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    data = thumbnail(encoded(Image.new("RGB", (2048, 1536)), "JPEG", exif=exif))
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (120, 160)  # upright: portrait
+    assert not image.getexif() and len(data) < 4_000
+
+
+def test_a_thumbnail_of_a_small_photo_is_not_enlarged():
+    image = Image.open(io.BytesIO(thumbnail(encoded(Image.new("RGB", (90, 120)), "PNG"))))
+    assert image.size == (90, 120) and image.mode == "RGB"

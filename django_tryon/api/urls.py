@@ -13,6 +13,7 @@ URL (under ``tryon/``)                         method  what
 ``visit/``                                     GET     the visit's photo, a product's result
 ``photos/<token>/``                            GET     the visit's photo (owner only)
 ``photos/<token>/``                            DELETE  it and every result made from it
+``photos/<token>/thumbnail/``                  GET     its thumbnail, 160 px (owner only)
 ``gallery/<token>/<width>.jpg``                GET     a featured result, public
 ``events/``                                    POST    the widget's events (JSON, CSRF), 204
 ``openapi.json``                               GET     this API's OpenAPI 3.1 document
@@ -33,6 +34,11 @@ urlpatterns = [
     path("jobs/<str:token>/result/", views.job_result, name="shopper-job-result"),
     path("visit/", views.visit_state, name="shopper-visit"),
     path("photos/<str:token>/", views.visit_photo, name="shopper-photo"),
+    path(
+        "photos/<str:token>/thumbnail/",
+        views.visit_photo_thumbnail,
+        name="shopper-photo-thumbnail",
+    ),
     path("gallery/<str:token>/<int:width>.jpg", views.gallery_image, name="gallery-image"),
     path("events/", views.shopper_events, name="shopper-events"),
     path("openapi.json", views.openapi_document, name="openapi"),

@@ -232,6 +232,25 @@ def visit_photo(request: HttpRequest, token: str) -> HttpResponseBase:
 
 
 @api_view(("GET", "HEAD"))
+def visit_photo_thumbnail(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The visit's photo as a small thumbnail ("Use my photo"): owner only, as the photo."""
+    photo = shopper.photos.get_visit_photo(request, token)
+    response: HttpResponseBase
+    name = visit.stored_thumbnail(photo)
+    signed = shopper.signed_result_url(name) if name else None
+    if signed:
+        response = HttpResponseRedirect(signed)
+    else:
+        if name:
+            response = FileResponse(visit.open_file(name), content_type="image/jpeg")
+        else:
+            response = HttpResponse(visit.made_thumbnail(photo), content_type="image/jpeg")
+        response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@api_view(("GET", "HEAD"))
 def gallery_image(request: HttpRequest, token: str, width: int) -> HttpResponseBase:
     # A token no job can have (e.g. with a NUL byte, which PostgreSQL refuses) isn't looked up.
     image = gallery.gallery_image(token, width, request) if shopper.TOKEN_RE.match(token) else None

@@ -324,10 +324,10 @@ def _request_tryon(
         ):
             if upload is not None and upload.content is not None and keeps_photo:
                 # A shopper's upload becomes the visit's photo: stored once, reused after.
-                photo, name = photos.keep_photo(
+                photo, names = photos.keep_photo(
                     owner, upload.content, upload.info, consent_version=consent_version, now=now
                 )
-                stored += [name] if name else []
+                stored += names
                 fields.update(shopper_photo=photo, expires_at=photo.expires_at)
             elif upload is not None and upload.content is not None:
                 name = get_private_storage().save(

@@ -10,6 +10,7 @@ it. Deleting the photo deletes every job made from it, results included, at once
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 
@@ -19,9 +20,9 @@ from django.http import HttpRequest
 from .. import pipeline, signals
 from ..conf import tryon_settings
 from ..errors import ErrorCode, ShopperError
-from ..imaging import ImageInfo
+from ..imaging import ImageInfo, thumbnail
 from ..models import ACTIVE_STATUSES, ShopperPhoto, Source, Status, TryOnJob
-from ..storage import get_private_storage, random_name
+from ..storage import delete_quietly, get_private_storage, random_name
 from .owners import get_owner
 
 # A photo's token, as a job's (``shopper.TOKEN_RE``): anything else is not looked up.
@@ -34,11 +35,12 @@ def retention_end(now: datetime) -> datetime:
 
 def keep_photo(
     owner: str, content: bytes, info: ImageInfo, *, consent_version: str, now: datetime
-) -> tuple[ShopperPhoto, str]:
+) -> tuple[ShopperPhoto, list[str]]:
     """The owner's photo with these bytes: the one already stored, or a new one.
 
-    Returns the photo and the name of a newly stored file ("" if none was stored), which
-    the caller deletes should its transaction fail. Uploading the same photo again counts
+    Returns the photo and the names of the files newly stored (the photo and its
+    thumbnail; none for a photo kept already), which the caller deletes should its
+    transaction fail. Uploading the same photo again counts
     as a new upload: its consent and retention start again.
     """
     digest = info.digest
@@ -47,8 +49,9 @@ def keep_photo(
         photo.consent_version, photo.consented_at = consent_version, now
         photo.created_at, photo.expires_at = now, retention_end(now)
         photo.save(update_fields=["consent_version", "consented_at", "created_at", "expires_at"])
-        return photo, ""
-    name = get_private_storage().save(random_name("people", "jpg"), ContentFile(content))
+        return photo, []
+    storage = get_private_storage()
+    name = storage.save(random_name("people", "jpg"), ContentFile(content))
     photo = ShopperPhoto(
         owner=owner,
         image=name,
@@ -59,10 +62,15 @@ def keep_photo(
         created_at=now,
         expires_at=retention_end(now),
     )
+    try:
+        small = storage.save(photo.thumbnail_name, ContentFile(thumbnail(io.BytesIO(content))))
+    except BaseException:
+        delete_quietly(name)
+        raise
     photo.save()
     photo.image_digest = digest  # save() clears it for a file it didn't load; it is known
     ShopperPhoto.objects.filter(pk=photo.pk).update(image_digest=digest)
-    return photo, name
+    return photo, [name, small]
 
 
 def visit_photo(owner: str) -> ShopperPhoto | None:

@@ -316,6 +316,11 @@ def product_is_available(product: Any, request: HttpRequest | None = None) -> bo
     return product is not None and get_adapter().is_available(product, request)
 
 
+def product_label(product: models.Model) -> str:
+    """The product as ``"app_label.model:pk"``, unambiguous when several models are products."""
+    return f"{product._meta.label_lower}:{product.pk}"
+
+
 def product_garments(product: models.Model) -> GarmentQuerySet:
     """The product's own active garments; a variant without any has its parent's."""
     garments = Garment.objects.for_product(product).active()

@@ -82,10 +82,6 @@ def widget_strings() -> dict[str, str]:
     }
 
 
-def _product_label(product: models.Model) -> str:
-    return f"{product._meta.label_lower}:{product.pk}"
-
-
 def events_url() -> str | None:
     """Where the widget sends its events (view, open, result, add_to_cart); None: nowhere."""
     try:
@@ -108,7 +104,7 @@ def look_carts(offered: list[looks.Look], request: Any, uid: str) -> list[dict[s
     for look in offered:
         form = cart_form(look.product, request, f"{uid}-{look.garment.pk}")
         if form is not None:
-            product = _product_label(look.product)
+            product = shopper.product_label(look.product)
             found.append(
                 {"garment": look.garment.pk, "product": product, "name": look.name, "cart": form}
             )
@@ -143,7 +139,7 @@ def tryon_widget(
         "createUrl": reverse("django_tryon:shopper-jobs"),
         "visitUrl": reverse("django_tryon:shopper-visit"),
         "garment": garment.pk,
-        "product": _product_label(product),
+        "product": shopper.product_label(product),
         "maxBytes": tryon_settings.MAX_UPLOAD_BYTES,
         "maxEdge": tryon_settings.PHOTO_MAX_EDGE,
         "targetBytes": UPLOAD_TARGET_BYTES,

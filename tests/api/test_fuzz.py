@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from django_tryon.models import ModelPhoto, ShopperPhoto, Source, Status, TryOnJob
 from django_tryon.services.owners import OWNER_SESSION_KEY, owner_of
+from django_tryon.storage import private_storage
 from tests.cluster import shared_storage, subprocess_env
 from tests.fixtures import create_garment, make_image
 from tests.reliability.figures import record
@@ -188,11 +189,18 @@ class Shop:
             f"{method} /photos/{{token}}/": [self.visit_photo(owner).token for _ in range(2)]
             for method in ("GET", "DELETE")
         }
+        # Thumbnails: made on request (a photo stored before them), then one stored.
+        self.photo_tokens["GET /photos/{token}/thumbnail/"] = [
+            self.visit_photo(owner, thumbnail=stored).token for stored in (False, True)
+        ]
 
-    def visit_photo(self, owner: str) -> ShopperPhoto:
+    def visit_photo(self, owner: str, thumbnail: bool = False) -> ShopperPhoto:
         photo = ShopperPhoto(owner=owner, expires_at=timezone.now() + timedelta(days=1))
         photo.image.save("me.jpg", ContentFile(make_image((640, 800))), save=False)
         photo.save()
+        if thumbnail:
+            small = ContentFile(make_image((128, 160)))
+            assert private_storage().save(photo.thumbnail_name, small) == photo.thumbnail_name
         return photo
 
     def job(self, *, status: str = Status.SUCCEEDED, **fields: Any) -> TryOnJob:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from django_tryon import signals
 from django_tryon.models import ShopperPhoto, Source, Status, TryOnJob
 from django_tryon.storage import private_storage
 from tests.api.conftest import CREATE_URL, Shopper, shopper_files
-from tests.fixtures import create_garment
+from tests.fixtures import create_garment, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,162 @@ def test_retention_deletes_the_photo_with_its_last_jobs(shopper, first):
     assert delete_expired() == 1
     assert not ShopperPhoto.objects.exists() and shopper_files() == []
     assert TryOnJob.objects.filter(source=Source.SHOPPER).count() == 0
+
+
+@pytest.fixture
+def chinos():
+    from tests.shop.models import Product
+
+    return create_garment(Product.objects.create(name="Chinos"), name="", category="lower_body")
+
+
+def cart_setting(settings) -> None:
+    settings.TRYON = {
+        **settings.TRYON,
+        "ADD_TO_CART": {"URL": "/bag/{pk}/add/", "FIELDS": {"quantity": "1"}, "LABEL": "Buy"},
+    }
+
+
+def test_a_reloaded_outfit_offers_each_garment_to_buy(
+    shopper, first, garment, chinos, drive, settings, django_assert_max_num_queries
+):
+    cart_setting(settings)
+    outfit = shopper.post(first["outfit_url"], {"garment": chinos.pk}).json()
+    drive()
+    with django_assert_max_num_queries(9):  # 5 for any visit, 2 per garment
+        result = shopper.get(f"{VISIT_URL}?garment={garment.pk}").json()["result"]
+    assert result["token"] == outfit["token"] and result["garments"] == 2
+    tee, trousers = garment.product, chinos.product
+    assert result["outfit"] == [
+        {
+            "garment": garment.pk,
+            "category": "upper_body",
+            "name": "Linen shirt",
+            "product": f"shop.product:{tee.pk}",
+            "add_to_cart": {
+                "action": f"/bag/{tee.pk}/add/",
+                "fields": {"quantity": "1"},
+                "label": "Buy",
+            },
+        },
+        {
+            "garment": chinos.pk,
+            "category": "lower_body",
+            "name": "Chinos",  # no garment name: the product's
+            "product": f"shop.product:{trousers.pk}",
+            "add_to_cart": {
+                "action": f"/bag/{trousers.pk}/add/",
+                "fields": {"quantity": "1"},
+                "label": "Buy",
+            },
+        },
+    ]
+    # The status poll itself stays as it was: no outfit, no cart, no extra query.
+    assert "outfit" not in shopper.get(outfit["url"]).json()
+
+
+def test_a_single_result_has_its_own_entry_and_none_for_a_product_not_sold_now(
+    shopper, first, garment, chinos, drive, settings
+):
+    body = shopper.get(f"{VISIT_URL}?garment={garment.pk}").json()["result"]
+    assert [(e["garment"], e["add_to_cart"]) for e in body["outfit"]] == [(garment.pk, None)]
+
+    cart_setting(settings)
+    shopper.post(first["outfit_url"], {"garment": chinos.pk})
+    drive()
+    chinos.product.is_published = False
+    chinos.product.save()
+    entries = shopper.get(f"{VISIT_URL}?garment={garment.pk}").json()["result"]["outfit"]
+    assert [e["garment"] for e in entries] == [garment.pk, chinos.pk]
+    assert entries[0]["add_to_cart"]["action"] == f"/bag/{garment.product.pk}/add/"
+    assert entries[1]["add_to_cart"] is None  # not offered now: nothing to buy
+
+
+def test_a_shops_django_form_gives_its_initial_values(rf):
+    from django import forms
+
+    from django_tryon.adapters import CartForm
+    from django_tryon.carts import as_json
+
+    class Quantity(forms.Form):
+        quantity = forms.IntegerField(initial=1, widget=forms.HiddenInput)
+        colour = forms.ChoiceField(choices=[("red", "Red"), ("blue", "Blue")])
+
+    cart = CartForm(action="/basket/add/7/", fields={"x": "y"}, form=Quantity(prefix="p"))
+    assert as_json(cart) == {
+        "action": "/basket/add/7/",
+        "fields": {"x": "y", "p-quantity": "1"},  # the open choice is the client's
+        "label": "",
+    }
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def thumbnail_of(shopper: Shopper, photo: dict) -> bytes:
+    response = shopper.get(photo["thumbnail_url"])
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    return body_of(response)
+
+
+def test_use_my_photo_is_a_small_thumbnail_stored_beside_the_photo(shopper, garment):
+    created = shopper.upload(garment, make_image((1536, 2048))).json()["photo"]
+    assert created["thumbnail_url"] == created["url"] + "thumbnail/"
+    stored = ShopperPhoto.objects.get()
+    assert (stored.image_width, stored.image_height) == (1536, 2048)
+    assert private_storage().exists(stored.thumbnail_name)
+
+    data = thumbnail_of(shopper, created)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (120, 160)
+    assert not image.info.get("exif") and not image.getexif()
+    full = body_of(shopper.get(created["url"]))
+    assert len(data) < 8_000 and len(data) * 10 < len(full), (len(data), len(full))
+
+
+def test_a_thumbnail_is_its_sessions_only(shopper, other_shopper, first):
+    for who in (other_shopper, Shopper()):
+        refused = who.get(first["photo"]["thumbnail_url"])
+        assert refused.status_code == 404 and refused.json()["code"] == "photo_gone"
+    assert shopper.get(first["photo"]["thumbnail_url"] + "x").status_code == 404
+
+
+def test_a_photo_stored_before_thumbnails_gets_one_made_on_request(shopper, first):
+    stored = ShopperPhoto.objects.get()
+    private_storage().delete(stored.thumbnail_name)
+    image = Image.open(io.BytesIO(thumbnail_of(shopper, first["photo"])))
+    assert image.format == "JPEG" and image.size == (128, 160)  # from the 640 x 800 photo
+    assert not private_storage().exists(stored.thumbnail_name)  # made, not stored
+
+
+def test_the_thumbnail_goes_with_the_photo(shopper, first, other_garment, drive):
+    reuse(shopper, other_garment, first["photo"]["token"])
+    drive()
+    thumb = ShopperPhoto.objects.get().thumbnail_name
+    assert private_storage().exists(thumb) and thumb in shopper_files()
+    assert shopper.delete(first["url"]).status_code == 204  # "Delete my photo now"
+    assert not private_storage().exists(thumb) and shopper_files() == []
+    assert shopper.get(first["photo"]["thumbnail_url"]).status_code == 404
+
+
+def test_retention_takes_the_thumbnail_too(shopper, first):
+    from django_tryon.services import delete_expired
+
+    past = timezone.now() - timedelta(seconds=1)
+    TryOnJob.objects.update(expires_at=past)
+    ShopperPhoto.objects.update(expires_at=past)
+    delete_expired()
+    assert shopper_files() == []
+
+
+def test_a_thumbnail_that_fails_leaves_no_photo_behind(shopper, garment, photo, monkeypatch):
+    from django_tryon.services import photos
+
+    def broken(fileobj):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(photos, "thumbnail", broken)
+    assert shopper.upload(garment, photo).status_code == 500
+    assert shopper_files() == [] and not ShopperPhoto.objects.exists()

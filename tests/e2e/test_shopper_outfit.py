@@ -1,7 +1,8 @@
 """Complete the look in Chromium: a top tried on, then trousers added, one picture of both.
 
 Keyboard only from the result on, and axe-core clean in the new states; both garments
-then go in the example shop's bag from the result; and the same outfit made by each
+then go in the example shop's bag from the result, and from the result shown again after a
+reload; and the same outfit made by each
 provider emulator (Magic Hour, Change Clothes AI) instead of the sandbox.
 """
 
@@ -166,6 +167,48 @@ def test_both_garments_of_the_outfit_go_in_the_bag_from_the_result(
     ), added
     page.goto(f"{shop.url}/bag/")
     assert sorted(bag_rows(page)) == ["Breton Stripe Tee", "Slim Chinos"]
+
+
+def test_after_a_reload_each_garment_of_the_outfit_still_goes_in_the_bag(
+    page, shop, settings, tmp_path
+):
+    settings.TRYON = {
+        **settings.TRYON,
+        "ADD_TO_CART": {"URL": "catalog:bag_add", "FIELDS": {"quantity": "1"}},
+    }
+    top_then_chinos(page, shop, tmp_path)
+    outfit = latest_token()
+
+    def reloaded_result():
+        open_widget(page)
+        wait_for_step(page, "result")
+        page.wait_for_function("document.querySelector('[data-tryon-result]').naturalWidth > 0")
+        src = page.locator("[data-tryon-result]").get_attribute("src")
+        assert src.endswith(f"/jobs/{outfit}/result/")  # the outfit, not the tee alone
+        return page.locator("[data-tryon-dialog]")
+
+    page.reload()
+    dialog = reloaded_result()
+    add_chinos = dialog.get_by_role("button", name="Add Slim Chinos to bag")
+    add_tee = dialog.get_by_role("button", name="Add to bag", exact=True)
+    assert add_chinos.is_visible() and add_tee.is_visible()  # one control per garment
+    assert page.locator("[data-tryon-look]").is_hidden()  # both categories are worn
+    add_chinos.click()
+    page.wait_for_url("**/bag/")
+    assert bag_rows(page) == ["Slim Chinos"]
+
+    page.goto(shop.product_url)  # back to the tee: the outfit again, the tee's own form
+    reloaded_result().get_by_role("button", name="Add to bag", exact=True).click()
+    page.wait_for_url("**/bag/")
+    assert sorted(bag_rows(page)) == ["Breton Stripe Tee", "Slim Chinos"]
+    tee, chinos = (f"catalog.product:{p.pk}" for p in (shop.product, shop.chinos))
+    assert wait_until(
+        lambda: (
+            sorted((p, j) for k, p, j in stored_events() if k == "add_to_cart")
+            == sorted([(chinos, outfit), (tee, outfit)])
+        ),
+        10,
+    )
 
 
 EMULATED = {"magichour": mh_alias, "changeclothes": cc_alias}

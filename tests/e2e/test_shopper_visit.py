@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from PIL import Image
 
 from django_tryon.models import Garment, ShopperPhoto, Status, TryOnJob
 from django_tryon.storage import private_storage
@@ -128,6 +129,16 @@ def offered(page: Any) -> Any:
     use = page.get_by_role("button", name="Use my photo")
     use.wait_for()
     page.wait_for_function("document.querySelector('[data-tryon-use-thumb]').naturalWidth > 0")
+    # The thumbnail, not the full photo shrunk by CSS: its width, in far fewer bytes.
+    photo = ShopperPhoto.objects.latest("created_at")
+    with private_storage().open(photo.thumbnail_name, "rb") as handle:
+        width, height = Image.open(handle).size
+    natural = page.evaluate(
+        "(() => { const i = document.querySelector('[data-tryon-use-thumb]');"
+        " return [i.naturalWidth, i.naturalHeight]; })()"
+    )
+    assert natural == [width, height] and max(natural) == 160
+    assert photo.image_width > width
     return use
 
 
@@ -215,7 +226,7 @@ def delete_everything(page: Any, shop: Any, more: Any, tmp_path: Any) -> None:
     stored = stored_names()
     photo = ShopperPhoto.objects.get()
     results = {j.result.name for j in TryOnJob.objects.all()}
-    assert {photo.image.name, *results} <= stored and len(results) == 2
+    assert {photo.image.name, photo.thumbnail_name, *results} <= stored and len(results) == 2
 
     page.get_by_role("button", name="Delete my photo now").click()
     wait_for_step(page, "deleted")

@@ -496,12 +496,12 @@
   };
 
   // One photo for the visit: "Use my photo" once the session has one; a reload shows
-  // this product's latest result again (without a new "success" event).
+  // this product's latest result again (without a new "success" event), outfit included.
   TryOn.prototype.offer = function (photo) {
     this.visitPhoto = photo;
     var use = this.el("use");
     use.hidden = !photo;
-    if (photo) this.el("use-thumb").src = photo.url;
+    if (photo) this.el("use-thumb").src = photo.thumbnail_url;
     else this.el("use-thumb").removeAttribute("src");
     if (!this.photo) this.el("choose-label").textContent = photo ? this.t.choose_again : this.chooseText;
   };
@@ -518,6 +518,8 @@
     if (result && this.step === "choose" && !this.photo && !this.job && this.dialog.open) {
       result.done = true;
       this.job = result;
+      // An outfit: what it wears, so each garment's cart form shows as it did live.
+      this.worn = (result.outfit || []).reduce(function (w, g) { return w.concat(g.category, String(g.garment)); }, [this.config.category]);
       this.startedAt = Date.now();
       this.succeeded(result, true);
     } else if (!moved && this.step === "choose") this.focusFirst();
