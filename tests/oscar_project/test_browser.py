@@ -1,5 +1,6 @@
 """Oscar's product page and dashboard in Chromium, on Oscar's own Bootstrap theme; the
-screenshots of the django-oscar docs page are taken here (docs/img/oscar-*.png)."""
+screenshots of the django-oscar docs page are taken here (docs/img/oscar-*.png), and copied
+there only when asked: ``UPDATE_DOCS_IMAGES=1`` (a test run never edits a tracked file)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop,
 pytestmark = pytest.mark.browser
 
 DOCS_IMG = Path(__file__).resolve().parent.parent.parent / "docs" / "img"
+UPDATE_DOCS_IMAGES = os.environ.get("UPDATE_DOCS_IMAGES") == "1"
 
 
 def snapshot(page, artifacts: Path, name: str, selector: str | None = None) -> None:
-    """A screenshot in tests/artifacts/, copied to the docs' images."""
+    """A screenshot in tests/artifacts/ (and in the docs' images with UPDATE_DOCS_IMAGES=1)."""
     path = artifacts / name
     (page.locator(selector) if selector else page).screenshot(path=str(path))
-    shutil.copyfile(path, DOCS_IMG / name)
+    if UPDATE_DOCS_IMAGES:
+        shutil.copyfile(path, DOCS_IMG / name)
 
 
 def log_in(page, live_server, staff_client) -> None:
