@@ -175,9 +175,13 @@ def _existing_pks(model: type[models.Model], pks: set[str]) -> set[str]:
     valid = []
     for pk in pks:
         try:
-            valid.append(field.to_python(pk))
+            value = field.to_python(pk)
+            # An integer key past the column's range (the database's validators) would
+            # raise OverflowError in the query: it names no row.
+            field.run_validators(value)
         except Exception:  # noqa: S112 - not a key of this model
             continue
+        valid.append(value)
     if not valid:
         return set()
     found = model._default_manager.filter(pk__in=valid).values_list("pk", flat=True)

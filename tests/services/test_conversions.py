@@ -81,6 +81,12 @@ def test_views_and_opens_count_once_per_owner_product_and_day(shirt):
     assert ShopperEvent.objects.filter(kind=EventKind.VIEW).count() == 2
 
 
+def test_a_key_too_large_for_the_database_is_an_unknown_product(shirt):
+    # Found by schemathesis: a pk past the column's range raised OverflowError (a 500).
+    huge = str(2**64)
+    assert resolve_products([huge, f"shop.product:{huge}", f"shop.product:-{huge}"]) == {}
+
+
 def test_unknown_products_are_ignored(shirt):
     request = shopper_request()
     assert record_events(request, [EventInput("view", "shop.product:999999", None)]) == 0
