@@ -4,7 +4,8 @@ The ``TryOnJob`` row carries all state; a queue message only says "look at the j
 Any step may run twice, late, or never, so each one:
 
 - starts with a *claim*: a conditional UPDATE that takes a time-limited lease on the row,
-  so two workers never work on one job (``claims``);
+  so two workers never work on one job (``claims``; drains and the ticker lease a chunk
+  of jobs in one UPDATE);
 - ends with writes that are conditional on still holding that lease, so a worker that
   lost its lease (it was too slow, or the job was canceled) changes nothing;
 - leaves ``next_check_at`` set, so the ticker or the sweep finds the job again if a
@@ -24,6 +25,11 @@ running     set              empty            poll       the ticker, in batches;
 running     set              set              fetch      a drain: result into storage
 ==========  ===============  ===============  =========  ====================================
 
+"A drain" includes the ticker while no poll is due: it drains then rather than hold its
+worker asleep, having let its lease go with another tick queued to take over (``ticker``).
+A pending job leased in a drain's chunk stays pending until its own step starts it, so
+"running without a provider job id" still means its worker died while submitting.
+
 An active job past its ``deadline_at`` fails instead (``deadline_exceeded``), whoever
 claims it first; the sweep looks for such jobs. Transitions, forward and back::
 
@@ -41,7 +47,7 @@ Who decides about an alias (capped, paused, fallback, may a job wait, removed fr
 settings) is ``aliases.AliasPolicy``, and nobody else. Modules, one idea each:
 
 - ``wakeups``: the messages sent, and when (``start`` for new work, drains, the ticker);
-- ``leases``: named locks (one ticker; one queued drain per burst);
+- ``leases``: named locks (one ticker; one queued message per burst);
 - ``claims``: per-job leases and the writes made under them;
 - ``states``: the table above;
 - ``aliases``: the alias policy, pausing and resuming;
@@ -53,7 +59,7 @@ settings) is ``aliases.AliasPolicy``, and nobody else. Modules, one idea each:
 from __future__ import annotations
 
 from .aliases import AliasPolicy, Verdict, pause_alias, resume_alias
-from .claims import claim, claim_read, start_read, write
+from .claims import START_LEASE, claim, claim_read, claim_read_many, write
 from .drains import DRAIN_BATCH, drain, due_for_drain
 from .inputs import build_request
 from .leases import DRAIN_LEASE, TICK_LEASE, acquire_lease, create_leases, release_lease
@@ -66,6 +72,7 @@ from .wakeups import ensure_drain, ensure_ticker, on_provider_event, start
 __all__ = [
     "DRAIN_BATCH",
     "DRAIN_LEASE",
+    "START_LEASE",
     "TICK_GRACE",
     "TICK_LEASE",
     "AliasPolicy",
@@ -78,6 +85,7 @@ __all__ = [
     "cancel",
     "claim",
     "claim_read",
+    "claim_read_many",
     "create_leases",
     "drain",
     "due_for_drain",
@@ -90,7 +98,6 @@ __all__ = [
     "resume_alias",
     "seconds_to_next_due",
     "start",
-    "start_read",
     "sweep",
     "tick",
     "tick_once",

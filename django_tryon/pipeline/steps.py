@@ -32,7 +32,7 @@ from ..providers.base import (
 from ..storage import delete_quietly, save_stream
 from . import outfits
 from .aliases import AliasPolicy, Verdict, paused_aliases
-from .claims import claim, later, start_fields, write
+from .claims import claim, later, lease_end, start_fields, write
 from .inputs import build_request, provider_job
 from .outcomes import (
     count_uncertain,
@@ -87,7 +87,9 @@ def take_slot(job: TryOnJob, provider: BaseProvider) -> bool:
     """Move a pending job to running if its alias is open and has a free slot, in order."""
     policy = AliasPolicy()
     now = timezone.now()
-    start = start_fields(job, now, lease_until=job.lease_until)
+    # The full lease from here: a drain's chunk leased this job only until its step began.
+    until = lease_end(now)
+    start = {**start_fields(job, now, lease_until=until), "lease_until": until}
     cap = policy.cap(job.provider)
     if not cap and write(job, release=False, unless=Q(provider__in=paused_aliases()), **start):
         return True  # the common case, in one UPDATE
@@ -190,10 +192,44 @@ def poll_and_fetch(job: TryOnJob, provider: BaseProvider) -> None:
         fetch(job, provider)
 
 
-def poll_for_ticker(job: TryOnJob, provider: BaseProvider) -> None:
-    """The ticker's poll: a result that is ready is recorded, and fetched by a drain (the
-    ticker sends one after its pass: one message for every result it found ready)."""
-    poll(job, provider, release=True)
+def poll_claimed(jobs: list[TryOnJob], policy: AliasPolicy) -> None:
+    """The ticker's polls of jobs it claimed together (``claims.claim_polls``).
+
+    Each provider is asked in turn; the answers "still running" and "ready" are then
+    recorded in one transaction, one commit for the lot (a result that is ready is fetched
+    by a drain: the ticker sends one after its pass). Errors and endings (failed, canceled)
+    are handled job by job, as in any step.
+    """
+    answers: list[tuple[TryOnJob, BaseProvider, ProviderJob]] = []
+    for job in jobs:
+        try:
+            provider = policy.provider(job.provider)
+            if provider is None:
+                fail_unconfigured(job)
+                continue
+            try:
+                pjob = provider.poll(provider_job(job))
+            except ProviderError as error:
+                on_error(job, provider, error)
+                continue
+            if pjob.state in (JobState.RUNNING, JobState.SUCCEEDED):
+                answers.append((job, provider, pjob))
+            else:
+                apply_state(job, provider, pjob, release=True)
+        except Exception:
+            logger.exception("Job %s: unexpected error while polling", job.pk)
+            write(job, next_check_at=later(tryon_settings.REDISPATCH_AFTER))
+    if not answers:
+        return
+    try:
+        with transaction.atomic():
+            for job, provider, pjob in answers:
+                apply_state(job, provider, pjob, release=True)
+    except Exception:
+        # Nothing recorded: these jobs are polled again once their (short) lease ends.
+        logger.exception(
+            "Polls of jobs %s: unexpected error while recording", [j.pk for j, *_ in answers]
+        )
 
 
 def apply_state(

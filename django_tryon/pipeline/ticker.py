@@ -2,13 +2,16 @@
 
 The *ticker* is one self-rescheduling task, held by a lease so only one runs at a time on
 all hosts. It polls due jobs in batches (waiting on a provider never holds a worker per
-job) and sends a drain when due jobs are a drain's. The periodic *sweep* restarts the
-ticker and the drains should their messages have been lost, and enforces the deadline.
+job) and sends a drain when due jobs are a drain's. While no poll is due and drains are
+owed, it drains too rather than sleep: on a small cluster the worker it holds is a large
+share of all. The periodic *sweep* restarts the ticker and the drains should their
+messages have been lost, and enforces the deadline.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.db.models import Min
 from django.db.models.functions import Coalesce, Greatest
@@ -18,12 +21,12 @@ from ..conf import tryon_settings
 from ..models import TryOnJob
 from ..providers.base import PermanentError
 from .aliases import AliasPolicy
-from .claims import claim
-from .drains import drainable
+from .claims import claim, claim_polls
+from .drains import drain_for, drainable
 from .leases import TICK_LEASE, acquire_lease, create_leases, release_lease
 from .outcomes import finish_failed
 from .states import Step, step_q
-from .steps import poll_for_ticker, run
+from .steps import poll_claimed
 from .wakeups import ensure_drain, ensure_ticker
 
 # How long past its budget a ticker's lease lasts. A ticker that dies (a killed worker, a
@@ -32,37 +35,76 @@ from .wakeups import ensure_drain, ensure_ticker
 TICK_GRACE = 15.0
 # Shortest pause between two ticker passes, so a busy queue does not spin on the database.
 MIN_NAP = 0.05
+# Polls claimed in one UPDATE and recorded in one transaction.
+POLL_CHUNK = 25
+
+
+class TickerLease:
+    """The ticker's lease, which it lets go whenever it calls out (a provider's poll, a
+    drain's step), with a tick queued first to take over: a worker killed there then holds
+    no polling up, since that tick carries on at once. Back from the call, the ticker
+    takes its lease again from the queued mark; should the queued tick have started
+    meanwhile, that one is the ticker now and this one stops."""
+
+    def __init__(self) -> None:
+        self.owner: str | None = None
+
+    def take(self, seconds: float) -> bool:
+        """Take the lease for ``seconds`` (what is left of the budget) and the grace."""
+        self.owner = acquire_lease(TICK_LEASE, max(0.0, seconds) + TICK_GRACE)
+        return self.owner is not None
+
+    def hand_over(self) -> None:
+        if self.owner is not None:
+            self.release()
+            ensure_ticker()  # marks the lease queued, and sends the tick that takes over
+
+    def release(self) -> None:
+        if self.owner is not None:
+            release_lease(TICK_LEASE, self.owner)
+            self.owner = None
 
 
 def tick(budget: float | None = None) -> None:
     """Poll due running jobs and send drains for other due jobs, for up to ``budget`` seconds.
 
-    One ticker at a time (lease). It re-enqueues itself while active jobs remain, so a
-    worker is only ever held by this one task, never by each job in flight.
+    One ticker at a time (lease, let go while it calls out: ``TickerLease``). It
+    re-enqueues itself while active jobs remain, so a worker is only ever held by this one
+    task, never by each job in flight. While nothing is due for polling and drains are
+    owed, it drains for a while rather than sleep: on a small cluster the worker it holds
+    is a large share of all.
     """
     budget = tryon_settings.TICK_SECONDS if budget is None else budget
-    owner = acquire_lease(TICK_LEASE, budget + TICK_GRACE)
-    if owner is None:
+    stop_at = time.monotonic() + budget
+    lease = TickerLease()
+    if not lease.take(budget):
         return
     try:
-        stop_at = time.monotonic() + budget
         while True:
-            polled = tick_once()
+            polled, drains_due = tick_pass(before_polls=lease.hand_over)
+            if lease.owner is None and not lease.take(stop_at - time.monotonic()):
+                return  # the queued tick took over while this one polled: it goes on
             if time.monotonic() >= stop_at:
                 break
             nap = seconds_to_next_due()
             if nap is None or nap > budget:
                 break
-            if not polled:
-                # Jobs due already and not polled are a drain's (sent) or wait for a slot or
-                # an admin: look again after a poll interval, not at once.
-                pause = max(nap, MIN_NAP) if nap > 0 else tryon_settings.POLL_INTERVAL
-                left = max(0.0, stop_at - time.monotonic())
-                # No drain here: a worker killed in a drain's step would take the ticker
-                # (and all polling) down with it until its lease ends.
-                time.sleep(min(pause, left, tryon_settings.POLL_INTERVAL))
+            if polled:
+                continue
+            # Jobs due already and not polled are a drain's, or wait for a slot or an
+            # admin: look again after a poll interval at most, not at once.
+            pause = max(nap, MIN_NAP) if nap > 0 else tryon_settings.POLL_INTERVAL
+            pause = min(pause, max(0.0, stop_at - time.monotonic()), tryon_settings.POLL_INTERVAL)
+            if not drains_due:
+                time.sleep(pause)
+                continue
+            lease.hand_over()
+            if not drain_for(pause)[0]:
+                time.sleep(pause)  # due starts that wait (a cap, a paused alias): no spinning
+            if not lease.take(stop_at - time.monotonic()):
+                return  # the queued tick took over while this one drained: it goes on
     finally:
-        release_lease(TICK_LEASE, owner)
+        lease.release()
     # Checked after releasing, so a job that just became due is seen here or by ensure_ticker().
     # Jobs due later than one budget away (backoff, paused alias) are the sweep's to wake.
     nap = seconds_to_next_due()
@@ -89,8 +131,14 @@ def seconds_to_next_due(policy: AliasPolicy | None = None) -> float | None:
 
 
 def tick_once() -> int:
-    """One pass: poll the due polls (``Step.POLL``), and send a drain if any due job is a
-    drain's. Returns how many jobs were polled."""
+    """One pass (``tick_pass``); returns how many jobs were polled."""
+    return tick_pass()[0]
+
+
+def tick_pass(before_polls: Callable[[], None] | None = None) -> tuple[int, bool]:
+    """One pass: poll the due polls (``Step.POLL``) a chunk at a time, and send a drain if
+    any due job is a drain's. ``before_polls`` is called before the first provider is asked.
+    Returns how many jobs were polled, and whether a drain is owed."""
     now = timezone.now()
     policy = AliasPolicy()
     to_poll = list(
@@ -99,13 +147,14 @@ def tick_once() -> int:
         .order_by("next_check_at", "pk")
         .values_list("pk", flat=True)[: tryon_settings.POLL_BATCH_SIZE]
     )
-    for pk in to_poll:
-        job = claim(pk)
-        if job is not None:
-            run(job, poll_for_ticker, policy)
-    if drainable(timezone.now(), policy, policy.free_slots()).exists():
+    if to_poll and before_polls is not None:
+        before_polls()
+    for start in range(0, len(to_poll), POLL_CHUNK):
+        poll_claimed(claim_polls(to_poll[start : start + POLL_CHUNK], TICK_GRACE), policy)
+    drains_due = drainable(timezone.now(), policy, policy.free_slots()).exists()
+    if drains_due:
         ensure_drain()  # starts, retries, and the results this pass found ready
-    return len(to_poll)
+    return len(to_poll), drains_due
 
 
 def sweep() -> dict[str, int]:

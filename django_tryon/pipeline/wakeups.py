@@ -8,11 +8,43 @@ message for one job (``advance``): it says that job changed, now.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Status, TryOnJob
 from .leases import DRAIN_LEASE, TICK_LEASE, enqueue, send_once
+
+DRAIN_TASK = "django_tryon.tasks.drain"
+TICK_TASK = "django_tryon.tasks.tick"
+# Inside ``batched()``: the wake-ups asked for so far, sent once each when the block ends.
+_owed: ContextVar[set[str] | None] = ContextVar("tryon_wakeups_owed", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Wake-ups asked for inside the block are sent once each as it ends: a drain's chunk
+    of submits marks the ticker's lease once, not once per job (each mark is a write)."""
+    token = _owed.set(set())
+    try:
+        yield
+    finally:
+        owed = _owed.get() or set()
+        _owed.reset(token)
+        for lease, func in ((DRAIN_LEASE, DRAIN_TASK), (TICK_LEASE, TICK_TASK)):
+            if lease in owed:
+                send_once(lease, func)
+
+
+def _wake(lease: str, func: str) -> None:
+    owed = _owed.get()
+    if owed is None:
+        send_once(lease, func)
+    else:
+        owed.add(lease)
 
 
 def start() -> None:
@@ -25,12 +57,12 @@ def start() -> None:
 
 def ensure_drain() -> None:
     """Send a drain unless one is already on its way (a running drain doesn't count)."""
-    send_once(DRAIN_LEASE, "django_tryon.tasks.drain")
+    _wake(DRAIN_LEASE, DRAIN_TASK)
 
 
 def ensure_ticker() -> None:
     """Start the ticker unless one runs or is already on its way."""
-    send_once(TICK_LEASE, "django_tryon.tasks.tick")
+    _wake(TICK_LEASE, TICK_TASK)
 
 
 def enqueue_advance(job_id: int) -> None:

@@ -33,7 +33,7 @@ def test_a_worker_that_dies_mid_drain_leaves_the_other_jobs_to_the_next_drain(
     jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
     OrmQ.objects.all().delete()  # the drain's message is taken by the worker that dies
 
-    def killed(*step):
+    def killed(*step, **how):
         raise SystemExit("SIGKILL")  # not an error the step handles: the process is gone
 
     with monkeypatch.context() as patch:
@@ -44,7 +44,8 @@ def test_a_worker_that_dies_mid_drain_leaves_the_other_jobs_to_the_next_drain(
     run_queued_tasks()
     statuses = [fresh(job).status for job in jobs]
     assert statuses.count(Status.SUCCEEDED) == 2  # the killed one waits for its lease to end
-    assert statuses.count(Status.RUNNING) == 1
+    # It was leased, not started: it stays pending, not "died while submitting".
+    assert statuses.count(Status.PENDING) == 1
 
 
 def test_new_work_sends_another_drain_once_the_queued_one_has_started(garment, model_photo, fresh):
@@ -107,23 +108,29 @@ def test_a_job_held_by_another_worker_is_not_claimed(garment, model_photo):
     assert pipeline.due_for_drain() == []
 
 
-def test_a_drain_claims_and_starts_a_pending_job_in_one_write(garment, model_photo, fresh):
-    job = request_tryon(garment, model_photo)
-    [read] = pipeline.due_for_drain()
-    assert pipeline.start_read(read) is True
-    assert fresh(job).status == Status.RUNNING and job.attempts == 1 and job.deadline_at
-    assert job.lease_owner == read.lease_owner != "" and job.next_check_at == job.lease_until
-    assert job.provider_job_id == ""  # submitting is the step that follows, in this worker
-    assert pipeline.start_read(read) is False and pipeline.claim(job.pk) is None
+def test_a_drain_leases_a_chunk_of_new_jobs_briefly_and_each_step_starts_its_job(
+    garment, model_photo, fresh
+):
+    jobs = [request_tryon(garment, model_photo, options={"n": i}) for i in range(3)]
+    read = pipeline.due_for_drain()
+    held = pipeline.claim_read_many(read)  # one UPDATE for the chunk
+    assert [job.pk for job in held] == [job.pk for job in jobs]
+    first = fresh(jobs[0])
+    # Leased for a few seconds, not started: a worker dying now strands them that long,
+    # and none counts as "died while submitting".
+    assert first.status == Status.PENDING and first.lease_owner == held[0].lease_owner != ""
+    assert first.lease_until <= timezone.now() + timedelta(seconds=pipeline.START_LEASE)
+    assert pipeline.claim_read_many(read) == [] and pipeline.claim(jobs[1].pk) is None
+    pipeline.steps.run(held[0])  # its step starts it (full lease) and submits
+    assert fresh(jobs[0]).status == Status.SUCCEEDED and jobs[0].attempts == 1
+    assert {fresh(job).status for job in jobs[1:]} == {Status.PENDING}
 
 
 @pytest.mark.parametrize(
     "situation",
     ["paused alias", "capped alias", "deadline passed"],
 )
-def test_a_start_that_needs_more_than_a_write_is_left_to_the_usual_step(
-    situation, garment, model_photo, aliases, fresh
-):
+def test_a_start_in_a_chunk_is_decided_by_its_step(situation, garment, model_photo, aliases, fresh):
     aliases(sandbox={"MAX_CONCURRENT": 1} if situation == "capped alias" else {})
     job = _request_tryon(garment, model_photo, source=Source.SHOPPER)
     if situation == "paused alias":
@@ -131,9 +138,8 @@ def test_a_start_that_needs_more_than_a_write_is_left_to_the_usual_step(
     if situation == "deadline passed":  # e.g. failed over back to the queue, late
         TryOnJob.objects.filter(pk=job.pk).update(deadline_at=timezone.now())
     read = TryOnJob.objects.select_related("garment", "model_photo").get(pk=job.pk)
-    assert pipeline.start_read(read) is False
-    assert fresh(job).status == Status.PENDING and job.lease_owner == ""
-    assert pipeline.claim_read(read) is True  # and the step decides, as for any claim
+    assert pipeline.claim_read_many([read]) == [read]
+    assert fresh(job).status == Status.PENDING  # leased only: the step decides
     pipeline.steps.run(read)
     expected = {
         "paused alias": (Status.FAILED, "provider_paused"),

@@ -2,8 +2,9 @@
 
 - a submission taken over from a dead worker is counted as uncertain, and the count
   survives failures and failovers;
-- a dead ticker holds polling up for its budget plus ``TICK_GRACE`` only, and a job held
-  by a worker doesn't keep the ticker busy;
+- a dead ticker holds polling up for its budget plus ``TICK_GRACE`` only, one killed while
+  it polls or drains not at all (a tick is queued to take over), and a job held by a
+  worker doesn't keep the ticker busy;
 - the sweep's schedule goes to the cluster the app's tasks go to;
 - a Change Clothes result URL is kept with the job id, so a failed download is retried;
 - a garment or model photo row loads without reading its image from storage.
@@ -24,7 +25,7 @@ from django_tryon.providers import get_provider
 from django_tryon.providers.base import TransientError
 from django_tryon.providers.sandbox import SandboxProvider
 from django_tryon.services import request_tryon
-from django_tryon.testing.queue import run_queued_tasks
+from django_tryon.testing.queue import queued_functions, run_queued_tasks
 from tests.fixtures import make_image
 from tests.providers.support import SANDBOX, cc_alias
 from tests.reliability.support import reliability_tryon, settle
@@ -117,6 +118,42 @@ def test_tick_takes_a_lease_of_its_budget_plus_the_grace(settings, monkeypatch):
     monkeypatch.setattr(pipeline.ticker, "acquire_lease", spy)
     pipeline.tick(budget=2)
     assert taken == [2 + pipeline.TICK_GRACE]
+
+
+@pytest.mark.parametrize("killed_in", ["poll", "drain"])
+def test_a_ticker_killed_while_it_calls_out_leaves_a_tick_queued_that_carries_on(
+    killed_in, settings, garment, model_photo, monkeypatch
+):
+    from django_q.models import OrmQ
+
+    sandbox = {"sandbox": {"BACKEND": SANDBOX, "LATENCY": 0.2}}
+    settings.TRYON = reliability_tryon(sandbox, "sandbox")
+    polled = request_tryon(garment, model_photo)
+    run_queued_tasks()  # submitted; polled by the ticker 0.2 s later
+    assert TryOnJob.objects.get(pk=polled.pk).status == Status.RUNNING
+    waiting = request_tryon(garment, model_photo, options={"n": 2})  # a drain's
+    Lease.objects.update(owner="", until=None)
+    OrmQ.objects.all().delete()  # no message but those the ticker sends
+
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        raise SystemExit("SIGKILL")  # not an error a step handles: the process is gone
+
+    if killed_in == "poll":
+        TryOnJob.objects.filter(pk=polled.pk).update(next_check_at=timezone.now())
+        monkeypatch.setattr(SandboxProvider, "poll", killed)
+    else:
+        TryOnJob.objects.filter(pk=polled.pk).update(next_check_at=timezone.now() + timedelta(1))
+        monkeypatch.setattr(pipeline.drains, "run", killed)
+    with pytest.raises(SystemExit):
+        pipeline.tick(budget=5)
+    monkeypatch.undo()
+    # The lease is not held by the dead ticker: it is marked for the tick queued to take over.
+    assert "django_tryon.tasks.tick" in queued_functions()
+    assert Lease.objects.get(name=pipeline.TICK_LEASE).owner == "queued"
+    # What the dead one held (a poll's short lease, a new job's start lease) ends; all goes on.
+    TryOnJob.objects.update(lease_until=timezone.now(), next_check_at=timezone.now())
+    run_queued_tasks()
+    assert {settle(job).status for job in (polled, waiting)} == {Status.SUCCEEDED}
 
 
 def test_a_job_held_by_a_worker_is_not_due_before_its_lease_ends(settings, garment, model_photo):
