@@ -378,6 +378,7 @@ class TryOnJob(models.Model):
         on_delete=models.CASCADE,
         related_name="jobs",
         verbose_name=_("garment"),
+        db_index=False,  # tryon_job_gallery leads with it
     )
     prompt = models.TextField(_("prompt"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -406,7 +407,7 @@ class TryOnJob(models.Model):
         blank=True,
     )
     options = models.JSONField(_("options"), default=dict, blank=True)
-    fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
+    fingerprint = models.CharField(max_length=64, editable=False)  # indexed: tryon_job_reuse
 
     # Where it runs.
     provider = models.CharField(_("provider"), max_length=64)
@@ -449,7 +450,12 @@ class TryOnJob(models.Model):
         _("source"), max_length=16, choices=Source.choices, default=Source.API
     )
     batch = models.ForeignKey(
-        TryOnBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+        TryOnBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        db_index=False,  # tryon_job_batch leads with it
     )
     retry_of = models.ForeignKey(
         "self",
@@ -466,7 +472,7 @@ class TryOnJob(models.Model):
         related_name="reuses",
     )
     # Shopper ownership: hash of the session's owner secret; never the secret itself.
-    owner = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    owner = models.CharField(max_length=64, blank=True, editable=False)  # indexed: tryon_job_owner
     consent_version = models.CharField(max_length=32, blank=True)
     consented_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("delete after"), null=True, blank=True, db_index=True)
@@ -492,6 +498,10 @@ class TryOnJob(models.Model):
         verbose_name = _("try-on job")
         verbose_name_plural = _("try-on jobs")
         ordering = ["-created_at"]
+        # Every write that moves a job (status, next_check_at) updates each index of the
+        # table, so there is one per lookup and no more: a column that leads a composite
+        # index has none of its own, and exact-match strings no LIKE twin (Postgres adds
+        # one for `db_index=True`).
         indexes = [
             models.Index(fields=["status", "next_check_at"], name="tryon_job_due"),
             models.Index(fields=["provider", "status", "created_at"], name="tryon_job_alias_queue"),
@@ -499,6 +509,7 @@ class TryOnJob(models.Model):
             models.Index(fields=["created_at"], name="tryon_job_created"),
             models.Index(fields=["garment", "is_featured", "status"], name="tryon_job_gallery"),
             models.Index(fields=["batch", "status"], name="tryon_job_batch"),
+            models.Index(fields=["owner"], name="tryon_job_owner"),
         ]
         permissions = [
             ("generate_tryonjob", _("Can generate try-ons")),
