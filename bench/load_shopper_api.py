@@ -307,6 +307,10 @@ def main() -> None:
                 [PYTHON, "-m", "gunicorn", "django.core.wsgi:get_wsgi_application()",
                  "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
                  "--worker-class", "gthread", "--threads", "8", "--timeout", "60",
+                 # Longer than a client's longest wait (3 s): with the 2 s default, a client
+                 # reusing a connection just as gunicorn closed it for idling got a
+                 # connection error no server saw (a keep-alive race, not the app's).
+                 "--keep-alive", "5",
                  "--access-logfile", "-"],
                 cwd=ROOT, env=env, stdout=gunicorn_log, stderr=subprocess.STDOUT,
                 start_new_session=True,
