@@ -10,6 +10,11 @@ committed <= limit - n`` on the day's ``CreditBudget`` row. Postgres re-checks t
 on the row's newest version after waiting for its lock, MySQL's UPDATE reads the newest
 version, SQLite runs one writer at a time: on each, the last credit goes to one request.
 A day's row is created on its first use, from the jobs created that day so far.
+
+Only a scope with a limit keeps a row: without one there is nothing to hold, and a row
+that every new job updates would queue all of them (in every web process) on its lock.
+A row left from a time the scope had a limit is dropped, so that a limit set again counts
+from the jobs, not from a counter that missed some.
 """
 
 from __future__ import annotations
@@ -93,10 +98,8 @@ def fits(credits: int, *, source: str) -> bool:
     )
 
 
-def _take(day: datetime.date, scope: str, credits: int, limit: int | None) -> bool:
-    rows = CreditBudget.objects.filter(day=day, scope=scope)
-    if limit is not None:
-        rows = rows.filter(committed__lte=limit - credits)
+def _take(day: datetime.date, scope: str, credits: int, limit: int) -> bool:
+    rows = CreditBudget.objects.filter(day=day, scope=scope, committed__lte=limit - credits)
     return bool(rows.update(committed=F("committed") + credits))
 
 
@@ -106,9 +109,16 @@ def reserve(credits: int, *, source: str, at: datetime.datetime | None = None) -
     day = day_of(at)
     if credits <= 0:
         return day  # nothing to take: never refused
+    scopes = _scopes(source)
+    limits = {scope: limit for scope, limit in scopes if limit is not None}
+    if unlimited := [scope for scope, limit in scopes if limit is None]:
+        # Deletes nothing (and locks nothing) but on the day a limit was removed.
+        CreditBudget.objects.filter(day=day, scope__in=unlimited).delete()
+    if not limits:
+        return day
     with transaction.atomic():
-        for scope, limit in _scopes(source):
-            if limit is not None and credits > limit:
+        for scope, limit in limits.items():
+            if credits > limit:
                 raise exceeded()
             if _take(day, scope, credits, limit):
                 continue

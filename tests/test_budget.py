@@ -46,10 +46,30 @@ def test_a_new_job_takes_its_estimate(costly, garment, model_photo):
     assert budget.committed(budget.ALL) == 6 and budget.committed(budget.SHOPPER) == 3
 
 
-def test_a_days_row_starts_from_that_days_jobs(costly, garment, model_photo):
+def test_a_days_row_starts_from_that_days_jobs(costly, settings, garment, model_photo):
+    settings.TRYON = {**settings.TRYON, "DAILY_CREDIT_BUDGET": 1000}
     TryOnJob.objects.create(category="upper_body", provider="sandbox", estimated_credits=40)
     request_tryon(garment, model_photo)
     assert CreditBudget.objects.get(scope=budget.ALL).committed == 43
+
+
+def test_without_a_limit_no_row_queues_the_jobs(costly, settings, garment, model_photo):
+    # Every new job would update (and wait for the lock of) the day's row, in every process.
+    request_tryon(garment, model_photo)
+    assert not CreditBudget.objects.exists()
+    assert budget.committed(budget.ALL) == 3  # still known: counted from the day's jobs
+
+
+def test_a_limit_set_again_counts_from_the_jobs_not_from_a_stale_row(
+    costly, settings, garment, model_photo
+):
+    settings.TRYON = {**settings.TRYON, "DAILY_CREDIT_BUDGET": 1000}
+    request_tryon(garment, model_photo, options={"n": 1})
+    settings.TRYON = {**settings.TRYON, "DAILY_CREDIT_BUDGET": None}
+    request_tryon(garment, model_photo, options={"n": 2})  # the limit removed: its row goes
+    settings.TRYON = {**settings.TRYON, "DAILY_CREDIT_BUDGET": 1000}
+    request_tryon(garment, model_photo, options={"n": 3})
+    assert CreditBudget.objects.get(scope=budget.ALL).committed == 9
 
 
 def test_the_limit_is_exact(costly, settings, garment):
