@@ -65,6 +65,16 @@ def shop(site, settings):
     return outfit_shop(site, settings)
 
 
+def assert_outfit_shown(page, outfit) -> None:
+    """The outfit job succeeded wearing the top and the chinos, and its picture is shown."""
+    assert outfit.status == Status.SUCCEEDED, (outfit.error_code, outfit.error_message)
+    assert [g.category for g in outfit.outfit_garments()] == ["upper_body", "lower_body"]
+    src = page.locator("[data-tryon-result]").get_attribute("src")
+    assert src.endswith(f"/jobs/{outfit.token}/result/")
+    # Both categories are worn now: nothing more of them is offered.
+    assert page.locator("[data-tryon-look]").is_hidden()
+
+
 def no_serious_findings(page, artifacts, state):
     audit = axe_audit(page)
     (artifacts / f"shopper-axe-{state}.json").write_text(json.dumps(audit, indent=2))
@@ -99,15 +109,8 @@ def test_a_top_and_trousers_together_from_the_keyboard(page, shop, artifacts, tm
     page.screenshot(path=str(artifacts / "shopper-20-outfit-result.png"))
 
     outfit = job_of(latest_token())
-    assert outfit.token != top and outfit.status == Status.SUCCEEDED
-    assert [g.category for g in outfit.outfit_garments()] == ["upper_body", "lower_body"]
-    assert (
-        page.locator("[data-tryon-result]")
-        .get_attribute("src")
-        .endswith(f"/jobs/{outfit.token}/result/")
-    )
-    # Both categories are worn now: nothing more of them is offered.
-    assert page.locator("[data-tryon-look]").is_hidden()
+    assert outfit.token != top
+    assert_outfit_shown(page, outfit)
     events = [name for name, _ in page.evaluate("window.__tryon.events")]
     assert events.count("success") == 2
     no_serious_findings(page, artifacts, "outfit-result")
@@ -232,15 +235,8 @@ def emulated_shop(request, qcluster, live_server, settings):
 def test_a_top_and_trousers_together_on_each_provider_emulator(page, emulated_shop, tmp_path):
     top_then_chinos(page, emulated_shop, tmp_path)
     outfit = job_of(latest_token())
-    assert outfit.status == Status.SUCCEEDED, (outfit.error_code, outfit.error_message)
     assert outfit.provider == emulated_shop.provider
-    assert [g.category for g in outfit.outfit_garments()] == ["upper_body", "lower_body"]
-    assert (
-        page.locator("[data-tryon-result]")
-        .get_attribute("src")
-        .endswith(f"/jobs/{outfit.token}/result/")
-    )
-    assert page.locator("[data-tryon-look]").is_hidden()
+    assert_outfit_shown(page, outfit)
 
 
 def test_complete_the_look_on_a_phone(browser, shop, artifacts, tmp_path):
