@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 from django.utils.module_loading import import_string
 
@@ -26,16 +27,13 @@ def _on_commit_now() -> AbstractContextManager[object]:
 
 def run_queued_tasks(*, max_tasks: int = 10_000) -> int:
     """Run every waiting task (and those they enqueue) until the queue is empty."""
-    from django_q.brokers import get_broker
-    from django_q.models import OrmQ
     from django_q.signing import SignedPackage
 
     from .. import pipeline
 
-    key = get_broker().list_key
     ran = 0
     while ran < max_tasks:
-        package = OrmQ.objects.filter(key=key).order_by("pk").first()
+        package = _waiting().first()
         if package is None:
             break
         task = SignedPackage.loads(package.payload)
@@ -67,7 +65,7 @@ def drive_pipeline(*, timeout: float = 10.0) -> int:
             return active.count()
         with _on_commit_now():
             pipeline.tick(budget=0)  # one pass: what is due is polled, a drain sent if owed
-        if not _queue_is_empty():
+        if _waiting().exists():
             continue
         # Nothing to run until a job is due: wait for it, as the ticker would (not longer,
         # so that a test waits for its jobs, not for a ticker's budget). Jobs that only an
@@ -84,18 +82,17 @@ def drive_pipeline(*, timeout: float = 10.0) -> int:
 MIN_WAIT, MAX_WAIT = 0.01, 0.2
 
 
-def _queue_is_empty() -> bool:
+def _waiting() -> Any:
+    """This cluster's packages waiting in ``OrmQ``, oldest first."""
     from django_q.brokers import get_broker
     from django_q.models import OrmQ
 
-    return not OrmQ.objects.filter(key=get_broker().list_key).exists()
+    return OrmQ.objects.filter(key=get_broker().list_key).order_by("pk")
 
 
 def queued_functions() -> list[str]:
     """Dotted names of the tasks waiting in the queue, oldest first."""
-    from django_q.brokers import get_broker
-    from django_q.models import OrmQ
     from django_q.signing import SignedPackage
 
-    packages = OrmQ.objects.filter(key=get_broker().list_key).order_by("pk")
+    packages = _waiting()
     return [SignedPackage.loads(p.payload)["func"] for p in packages]
