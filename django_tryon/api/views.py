@@ -221,12 +221,7 @@ def visit_photo(request: HttpRequest, token: str) -> HttpResponseBase:
         response = HttpResponse(status=204)
     else:
         photo = shopper.photos.get_visit_photo(request, token)
-        signed = shopper.signed_result_url(str(photo.image.name))
-        if signed:
-            response = HttpResponseRedirect(signed)
-        else:
-            response = FileResponse(visit.open_photo(photo), content_type="image/jpeg")
-            response["X-Content-Type-Options"] = "nosniff"
+        response = _private_picture(str(photo.image.name))
     patch_cache_control(response, private=True, no_store=True)
     return response
 
@@ -236,17 +231,22 @@ def visit_photo_thumbnail(request: HttpRequest, token: str) -> HttpResponseBase:
     """The visit's photo as a small thumbnail ("Use my photo"): owner only, as the photo."""
     photo = shopper.photos.get_visit_photo(request, token)
     response: HttpResponseBase
-    name = visit.stored_thumbnail(photo)
-    signed = shopper.signed_result_url(name) if name else None
-    if signed:
-        response = HttpResponseRedirect(signed)
+    if name := visit.stored_thumbnail(photo):
+        response = _private_picture(name)
     else:
-        if name:
-            response = FileResponse(visit.open_file(name), content_type="image/jpeg")
-        else:
-            response = HttpResponse(visit.made_thumbnail(photo), content_type="image/jpeg")
+        response = HttpResponse(visit.made_thumbnail(photo), content_type="image/jpeg")
         response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _private_picture(name: str) -> HttpResponseBase:
+    """A JPEG of the private storage: a signed URL where the storage has them, else streamed."""
+    signed = shopper.signed_result_url(name)
+    if signed:
+        return HttpResponseRedirect(signed)
+    response = FileResponse(visit.open_file(name), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

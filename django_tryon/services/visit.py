@@ -24,11 +24,10 @@ from . import owners, photos, shopper
 
 def photo_payload(photo: ShopperPhoto) -> dict[str, Any]:
     """The visit's photo as the API shows it: its token, its image's URLs and its end."""
-    url = reverse("django_tryon:shopper-photo", args=[photo.token])
     return {
         "token": photo.token,
-        "url": url,
-        "thumbnail_url": url + "thumbnail/",
+        "url": reverse("django_tryon:shopper-photo", args=[photo.token]),
+        "thumbnail_url": reverse("django_tryon:shopper-photo-thumbnail", args=[photo.token]),
         "expires_at": photo.expires_at.isoformat(),
     }
 
@@ -82,10 +81,6 @@ def visit_payload(request: HttpRequest, garment: Any = None) -> dict[str, Any]:
     return {"photo": photo_payload(photo) if photo is not None else None, "result": result}
 
 
-def open_photo(photo: ShopperPhoto) -> IO[bytes]:
-    return open_file(str(photo.image.name))
-
-
 def open_file(name: str) -> IO[bytes]:
     return get_private_storage().open(name, "rb")
 
@@ -98,7 +93,7 @@ def stored_thumbnail(photo: ShopperPhoto) -> str:
 
 def made_thumbnail(photo: ShopperPhoto) -> bytes:
     """A thumbnail made now from the photo itself, for a photo without a stored one."""
-    with open_photo(photo) as handle:
+    with open_file(str(photo.image.name)) as handle:
         return imaging.thumbnail(handle)
 
 
